@@ -1,0 +1,33 @@
+import type { AppContext } from './platform/context.js';
+import { buildHttp, type App } from './platform/http/app.js';
+import { securityService } from './modules/security/service.js';
+import { installAuth } from './modules/security/guard.js';
+import { securityRoutes } from './modules/security/routes.js';
+import { accessService } from './modules/access/service.js';
+import { tenantsService } from './modules/tenants/service.js';
+import { tenantsRoutes } from './modules/tenants/routes.js';
+import { onboardingService } from './modules/onboarding/service.js';
+import { onboardingRoutes } from './modules/onboarding/routes.js';
+import './modules/onboarding/messages.js';
+
+/** The services of every area, wired once. A module reaches another only through these. */
+export function createServices(ctx: AppContext) {
+  const security = securityService(ctx);
+  const access = accessService(ctx);
+  const tenants = tenantsService(ctx, access);
+  const onboarding = onboardingService(ctx, tenants);
+  return { security, access, tenants, onboarding };
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+export async function buildApp(ctx: AppContext): Promise<{ app: App; services: Services }> {
+  const services = createServices(ctx);
+  const app = await buildHttp(ctx);
+  installAuth(app, services.security);
+  securityRoutes(app, ctx, services.security);
+  tenantsRoutes(app, services.tenants);
+  onboardingRoutes(app, services.onboarding);
+  await app.ready();
+  return { app, services };
+}

@@ -1,0 +1,83 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../../platform/http/app.js';
+import { AppError } from '../../platform/http/errors.js';
+import { timingSafeEqualStr } from '../../platform/crypto.js';
+import type { Auth, SecurityService } from './service.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: Auth | null;
+  }
+}
+
+export const SESSION_COOKIE = 'pactum_session';
+export const CSRF_COOKIE = 'csrf_token';
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Resolves the session cookie on every API request and enforces CSRF (double submit, bound to the
+ * session) on cookie-authenticated writes.
+ */
+export function installAuth(app: App, security: SecurityService): void {
+  app.decorateRequest('auth', null);
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!req.url.startsWith('/api/')) return;
+    const token = req.cookies[SESSION_COOKIE];
+    if (!token) return;
+    const auth = await security.resolve(token);
+    if (!auth) {
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return;
+    }
+    if (!SAFE.has(req.method)) {
+      const header = req.headers['x-csrf-token'];
+      if (typeof header !== 'string' || !timingSafeEqualStr(header, auth.csrfToken)) {
+        throw new AppError(403, 'csrf_failed');
+      }
+    }
+    req.auth = auth;
+  });
+}
+
+const PASSWORD_CHANGE_ALLOWED = new Set(['/api/v1/me', '/api/v1/auth/password', '/api/v1/auth/logout']);
+
+function signedIn(req: FastifyRequest): Auth {
+  if (!req.auth) throw new AppError(401, 'unauthenticated');
+  if (req.auth.user.mustChangePassword && !PASSWORD_CHANGE_ALLOWED.has(req.routeOptions.url ?? '')) {
+    throw new AppError(403, 'password_change_required');
+  }
+  return req.auth;
+}
+
+/** Any signed-in user. */
+export const requireAuth = async (req: FastifyRequest) => {
+  signedIn(req);
+};
+
+/** A platform operator holding one of the roles (super_admin holds them all). */
+export const requirePlatform =
+  (...roles: string[]) =>
+  async (req: FastifyRequest) => {
+    const auth = signedIn(req);
+    if (auth.user.kind !== 'platform') throw new AppError(403, 'forbidden');
+    if (roles.length && !auth.user.roles.includes('super_admin') && !roles.some((r) => auth.user.roles.includes(r))) {
+      throw new AppError(403, 'forbidden');
+    }
+  };
+
+/** A tenant user; the tenant is the session's. */
+export const requireTenant = async (req: FastifyRequest) => {
+  const auth = signedIn(req);
+  if (auth.user.kind !== 'tenant' || !auth.tenant) throw new AppError(403, 'forbidden');
+};
+
+export function tenantOf(req: FastifyRequest): string {
+  const t = req.auth?.tenant?.id;
+  if (!t) throw new AppError(403, 'forbidden');
+  return t;
+}
+
+export function authOf(req: FastifyRequest): Auth {
+  if (!req.auth) throw new AppError(401, 'unauthenticated');
+  return req.auth;
+}

@@ -1,0 +1,62 @@
+import path from 'node:path';
+
+/** All runtime configuration, read once from the environment. See the README's configuration table. */
+export interface Config {
+  /** Directory for the embedded database, master key, encrypted blobs and the mail outbox. */
+  dataDir: string;
+  /** PostgreSQL server URL; when unset the embedded PGlite database under dataDir is used. */
+  databaseUrl: string | undefined;
+  port: number;
+  host: string;
+  /** Public base URL used in links that are mailed (resume link, login link). */
+  publicUrl: string;
+  /** Base64 or hex encoded 32-byte master key; when unset, one is generated into dataDir/master.key. */
+  masterKey: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  /** Trust X-Forwarded-* headers (behind a TLS-terminating proxy); also makes cookies Secure. */
+  trustProxy: boolean;
+  /** Cookies carry the Secure flag (default: on when publicUrl is https). */
+  secureCookies: boolean;
+  logLevel: string;
+  /** Session lifetime in seconds (absolute) and idle timeout. */
+  sessionTtlSeconds: number;
+  sessionIdleSeconds: number;
+  /** Version of the privacy terms applicants consent to. */
+  privacyVersion: string;
+  /** Days a registration draft stays resumable without activity. */
+  draftTtlDays: number;
+  /** Run the periodic jobs (stale-draft expiry, ...) in this process. */
+  runJobs: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const dataDir = path.resolve(env.PACTUM_DATA_DIR ?? './data');
+  const port = Number(env.PORT ?? 3000);
+  const publicUrl = (env.PACTUM_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
+  const cfg: Config = {
+    dataDir,
+    databaseUrl: env.DATABASE_URL || undefined,
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    publicUrl,
+    masterKey: env.PACTUM_MASTER_KEY || undefined,
+    smtpUrl: env.SMTP_URL || undefined,
+    mailFrom: env.MAIL_FROM ?? 'Pactum <no-reply@pactum.local>',
+    adminEmail: env.PACTUM_ADMIN_EMAIL || undefined,
+    adminPassword: env.PACTUM_ADMIN_PASSWORD || undefined,
+    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    secureCookies: env.SECURE_COOKIES ? env.SECURE_COOKIES === '1' || env.SECURE_COOKIES === 'true' : publicUrl.startsWith('https://'),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    sessionTtlSeconds: Number(env.SESSION_TTL_SECONDS ?? 12 * 3600),
+    sessionIdleSeconds: Number(env.SESSION_IDLE_SECONDS ?? 2 * 3600),
+    privacyVersion: '2026-12',
+    draftTtlDays: Number(env.PACTUM_DRAFT_TTL_DAYS ?? 30),
+    runJobs: env.PACTUM_JOBS !== 'off',
+    ...overrides,
+  };
+  if (!Number.isInteger(cfg.port) || cfg.port <= 0) throw new Error(`PORT must be a positive integer, got ${env.PORT}`);
+  return cfg;
+}

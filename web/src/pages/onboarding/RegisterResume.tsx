@@ -1,0 +1,37 @@
+import { Button, Result } from 'antd';
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { PageSpinner } from '../../components/RequireAuth';
+import { saveStoredRegistration } from './registrationStore';
+
+/** `/register/resume?id=<id>&token=<token>` — link from the e-mail: remember the registration, open the wizard. */
+export default function RegisterResume() {
+  const { t } = useTranslation();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const id = params.get('id');
+  const token = params.get('token');
+  const valid = !!id && !!token;
+
+  useEffect(() => {
+    if (id && token) {
+      saveStoredRegistration({ id, token });
+      navigate('/register', { replace: true });
+    }
+  }, [id, token, navigate]);
+
+  if (valid) return <PageSpinner />;
+  return (
+    <Result
+      status="warning"
+      title={t('register.resume.invalidTitle')}
+      subTitle={t('register.resume.invalidText')}
+      extra={
+        <Link to="/register">
+          <Button type="primary">{t('landing.startRegistration')}</Button>
+        </Link>
+      }
+    />
+  );
+}
