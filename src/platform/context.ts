@@ -18,12 +18,13 @@ export interface AppContext {
   now: () => Date;
 }
 
-export async function createContext(config: Config, opts: { log?: Logger; memoryDb?: boolean } = {}): Promise<AppContext> {
+export async function createContext(config: Config, opts: { log?: Logger; memoryDb?: boolean; poolMax?: number } = {}): Promise<AppContext> {
   const log = opts.log ?? pino({ level: config.logLevel });
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDir: opts.memoryDb ? null : path.join(config.dataDir, 'pglite'),
     log,
+    poolMax: opts.poolMax,
   });
   const master = loadMasterKey({
     masterKey: config.masterKey,

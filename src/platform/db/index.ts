@@ -182,7 +182,7 @@ function normalizeRows(rows: Row[]): Row[] {
   return rows;
 }
 
-async function openPg(url: string): Promise<{ driver: Driver; owner: Conn; closeOwner: () => Promise<void> }> {
+async function openPg(url: string, poolMax: number): Promise<{ driver: Driver; owner: Conn; closeOwner: () => Promise<void> }> {
   const pgmod = await import('pg');
   const pgm = pgmod.default;
   // int8 (counts, fen amounts) as numbers; refuse values that would lose precision.
@@ -193,7 +193,7 @@ async function openPg(url: string): Promise<{ driver: Driver; owner: Conn; close
   });
   const ownerClient = new pgm.Client({ connectionString: url });
   await ownerClient.connect();
-  const pool = new pgm.Pool({ connectionString: url, max: Number(process.env.PG_POOL_MAX ?? 10) });
+  const pool = new pgm.Pool({ connectionString: url, max: poolMax });
   pool.on('connect', (client) => {
     // Queued before any other query on this client: the app never runs as the table owner.
     client.query(`SET ROLE ${APP_ROLE}`).catch(() => undefined);
@@ -242,6 +242,8 @@ export interface OpenOptions {
   pgliteDir?: string | null;
   migrationsDir?: string;
   log?: Logger;
+  /** Connections in the pg pool (default PG_POOL_MAX or 10). */
+  poolMax?: number;
 }
 
 /**
@@ -252,7 +254,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const migrationsDir = opts.migrationsDir ?? path.resolve(import.meta.dirname, '../../../migrations');
   let driver: Driver;
   if (opts.databaseUrl) {
-    const { driver: d, owner, closeOwner } = await openPg(opts.databaseUrl);
+    const { driver: d, owner, closeOwner } = await openPg(opts.databaseUrl, opts.poolMax ?? Number(process.env.PG_POOL_MAX ?? 10));
     try {
       await runMigrations(owner, migrationsDir, opts.log);
       await applyGrants(owner);

@@ -1,0 +1,192 @@
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestEnv, type TestEnv } from './helpers.js';
+
+/**
+ * Tenant isolation is enforced by PostgreSQL row-level security (forced, app role not owner, not
+ * superuser, no BYPASSRLS), on PGlite and on a PostgreSQL server alike (CI runs this file on both).
+ */
+describe('tenant isolation (RLS)', () => {
+  let env: TestEnv;
+  const A = crypto.randomUUID();
+  const B = crypto.randomUUID();
+  const userA = crypto.randomUUID();
+  const userB = crypto.randomUUID();
+
+  beforeAll(async () => {
+    // One pooled connection on pg, so that "the next request on the same connection" is literal.
+    env = await createTestEnv({}, { poolMax: 1 });
+    await env.ctx.db.platform(async (tx) => {
+      for (const [t, name] of [
+        [A, '甲公司'],
+        [B, '乙公司'],
+      ] as const) {
+        await tx.execute(`INSERT INTO tenants (id, name, uscc) VALUES ($1, $2, $3)`, [t, name, `USCC-${t.slice(0, 8)}`]);
+      }
+    });
+    await env.ctx.db.tenant(A, (tx) =>
+      tx.execute(`INSERT INTO users (tenant_id, id, email, name) VALUES ($1, $2, 'zhangsan@a.example.com', '张三')`, [A, userA]),
+    );
+    await env.ctx.db.tenant(B, (tx) =>
+      tx.execute(`INSERT INTO users (tenant_id, id, email, name) VALUES ($1, $2, 'zhangsan@b.example.com', '张三')`, [B, userB]),
+    );
+  });
+  afterAll(async () => env?.close());
+
+  it('runs as a role that is not superuser, cannot bypass RLS and owns no table', async () => {
+    const r = await env.ctx.db.anonymous((tx) =>
+      tx.one<{ role: string; su: boolean; bypass: boolean; owned: number }>(
+        `SELECT current_user AS role, r.rolsuper AS su, r.rolbypassrls AS bypass,
+                (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user)::int AS owned
+           FROM pg_roles r WHERE r.rolname = current_user`,
+      ),
+    );
+    expect(r).toEqual({ role: 'pactum_app', su: false, bypass: false, owned: 0 });
+  });
+
+  it('has RLS enabled and forced on every table the app can reach', async () => {
+    const rows = await env.ctx.db.anonymous((tx) =>
+      tx.query<{ relname: string; rls: boolean; forced: boolean }>(
+        `SELECT c.relname, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND has_table_privilege(c.oid, 'SELECT')`,
+      ),
+    );
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.filter((r) => !r.rls || !r.forced).map((r) => r.relname)).toEqual([]);
+  });
+
+  it('keeps tenant_id in the primary key, unique keys and foreign keys of every tenant-owned table; views are security_invoker', async () => {
+    const problems = await env.ctx.db.anonymous((tx) =>
+      tx.query<{ problem: string }>(
+        `WITH owned AS (
+           SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND a.attnotnull
+            WHERE n.nspname = 'public' AND c.relkind = 'r'
+         )
+         SELECT 'unique key without tenant_id: ' || i.indexrelid::regclass::text AS problem
+           FROM owned o JOIN pg_index i ON i.indrelid = o.oid AND i.indisunique
+          WHERE NOT EXISTS (SELECT 1 FROM unnest(i.indkey) k JOIN pg_attribute a ON a.attrelid = o.oid AND a.attnum = k WHERE a.attname = 'tenant_id')
+         UNION ALL
+         SELECT 'foreign key between tenant tables without tenant_id: ' || con.conname
+           FROM owned o JOIN pg_constraint con ON con.conrelid = o.oid AND con.contype = 'f'
+           JOIN owned r ON r.oid = con.confrelid
+          WHERE NOT EXISTS (SELECT 1 FROM unnest(con.conkey) k JOIN pg_attribute a ON a.attrelid = o.oid AND a.attnum = k WHERE a.attname = 'tenant_id')
+         UNION ALL
+         SELECT 'view without security_invoker: ' || c.relname
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND c.relkind = 'v' AND NOT coalesce(c.reloptions @> ARRAY['security_invoker=true'], false)`,
+      ),
+    );
+    expect(problems.map((p) => p.problem)).toEqual([]);
+  });
+
+  it('shows only the current tenant to a query without a tenant filter', async () => {
+    const a = await env.ctx.db.tenant(A, (tx) => tx.query<{ id: string; tenant_id: string }>(`SELECT id, tenant_id FROM users`));
+    expect(a.map((r) => r.id)).toEqual([userA]);
+    const t = await env.ctx.db.tenant(A, (tx) => tx.query<{ id: string }>(`SELECT id FROM tenants`));
+    expect(t.map((r) => r.id)).toEqual([A]);
+  });
+
+  it('fails closed: with no tenant set, tenant-owned and platform tables show nothing', async () => {
+    const r = await env.ctx.db.anonymous(async (tx) => ({
+      users: (await tx.query(`SELECT * FROM users`)).length,
+      tenants: (await tx.query(`SELECT * FROM tenants`)).length,
+      sessions: (await tx.query(`SELECT * FROM sessions`)).length,
+      keys: (await tx.query(`SELECT * FROM tenant_keys`)).length,
+    }));
+    expect(r).toEqual({ users: 0, tenants: 0, sessions: 0, keys: 0 });
+  });
+
+  it('does not let tenant A read, update, delete or insert rows of tenant B, even by id', async () => {
+    await env.ctx.db.tenant(A, async (tx) => {
+      expect(await tx.query(`SELECT * FROM users WHERE id = $1`, [userB])).toEqual([]);
+      expect(await tx.query(`SELECT * FROM users WHERE tenant_id = $1`, [B])).toEqual([]);
+      expect(await tx.execute(`UPDATE users SET name = 'hacked' WHERE id = $1`, [userB])).toBe(0);
+      expect(await tx.execute(`DELETE FROM users WHERE id = $1`, [userB])).toBe(0);
+      expect(await tx.execute(`UPDATE tenants SET name = 'hacked' WHERE id = $1`, [B])).toBe(0);
+    });
+    await expect(
+      env.ctx.db.tenant(A, (tx) => tx.execute(`INSERT INTO users (tenant_id, id, email, name) VALUES ($1, $2, 'x@b.example.com', 'x')`, [B, crypto.randomUUID()])),
+    ).rejects.toThrow(/row-level security/);
+    // A cannot move its own row into B either.
+    await expect(env.ctx.db.tenant(A, (tx) => tx.execute(`UPDATE users SET tenant_id = $2 WHERE id = $1`, [userA, B]))).rejects.toThrow();
+    const b = await env.ctx.db.tenant(B, (tx) => tx.one<{ name: string }>(`SELECT name FROM users WHERE id = $1`, [userB]));
+    expect(b.name).toBe('张三');
+  });
+
+  it('names are unique per tenant, not platform-wide', async () => {
+    // Both tenants hold a user named 张三 (seeded above); the same e-mail twice in one tenant is refused.
+    await expect(
+      env.ctx.db.tenant(A, (tx) => tx.execute(`INSERT INTO users (tenant_id, id, email, name) VALUES ($1, $2, 'ZhangSan@a.example.com', '张三')`, [A, crypto.randomUUID()])),
+    ).rejects.toThrow(/unique|duplicate/i);
+  });
+
+  it('does not carry the tenant setting into the next transaction on the same connection, even after a failure', async () => {
+    await env.ctx.db.tenant(A, (tx) => tx.query(`SELECT 1`));
+    const after = await env.ctx.db.anonymous(async (tx) => ({
+      setting: (await tx.one<{ s: string | null }>(`SELECT current_setting('app.tenant_id', true) AS s`)).s,
+      users: (await tx.query(`SELECT * FROM users`)).length,
+    }));
+    expect(after.setting ?? '').toBe('');
+    expect(after.users).toBe(0);
+
+    await expect(
+      env.ctx.db.tenant(A, async (tx) => {
+        await tx.query(`SELECT * FROM users`);
+        await tx.query(`SELECT 1/0`);
+      }),
+    ).rejects.toThrow(/division by zero/);
+    const afterFailure = await env.ctx.db.anonymous(async (tx) => ({
+      setting: (await tx.one<{ s: string | null }>(`SELECT current_setting('app.tenant_id', true) AS s`)).s,
+      platform: (await tx.one<{ p: string | null }>(`SELECT current_setting('app.platform', true) AS p`)).p,
+      users: (await tx.query(`SELECT * FROM users`)).length,
+    }));
+    expect(afterFailure).toEqual({ setting: '', platform: '', users: 0 });
+
+    const b = await env.ctx.db.tenant(B, (tx) => tx.query<{ id: string }>(`SELECT id FROM users`));
+    expect(b.map((r) => r.id)).toEqual([userB]);
+  });
+
+  it('keeps interleaved concurrent requests of two tenants apart', async () => {
+    const env2 = await createTestEnv({}, { poolMax: 4 });
+    try {
+      const T = [crypto.randomUUID(), crypto.randomUUID()];
+      await env2.ctx.db.platform(async (tx) => {
+        for (const t of T) await tx.execute(`INSERT INTO tenants (id, name, uscc) VALUES ($1, $2, $3)`, [t, t, t]);
+      });
+      for (const t of T) {
+        await env2.ctx.db.tenant(t, async (tx) => {
+          for (let i = 0; i < 5; i++) await tx.execute(`INSERT INTO users (tenant_id, id, email, name) VALUES ($1, $2, $3, $4)`, [t, crypto.randomUUID(), `u${i}@${t}.example.com`, `u${i}`]);
+        });
+      }
+      const runs = Array.from({ length: 40 }, (_, i) => {
+        const t = T[i % 2]!;
+        return env2.ctx.db.tenant(t, async (tx) => {
+          const first = await tx.query<{ tenant_id: string }>(`SELECT tenant_id FROM users`);
+          await new Promise((r) => setTimeout(r, Math.random() * 5));
+          const second = await tx.query<{ tenant_id: string }>(`SELECT tenant_id FROM users WHERE pg_sleep(0) IS NOT NULL`);
+          return { t, seen: [...first, ...second].map((r) => r.tenant_id) };
+        });
+      });
+      const results = await Promise.all(runs);
+      for (const r of results) {
+        expect(r.seen.length).toBe(10);
+        expect(new Set(r.seen)).toEqual(new Set([r.t]));
+      }
+    } finally {
+      await env2.close();
+    }
+  });
+
+  it('denies the app role TRUNCATE, and UPDATE or DELETE of the audit log', async () => {
+    await expect(env.ctx.db.tenant(A, (tx) => tx.execute(`TRUNCATE users`))).rejects.toThrow(/permission denied/);
+    await expect(env.ctx.db.tenant(A, (tx) => tx.execute(`UPDATE audit_events SET action = 'x'`))).rejects.toThrow(/permission denied/);
+    await expect(env.ctx.db.tenant(A, (tx) => tx.execute(`DELETE FROM audit_events`))).rejects.toThrow(/permission denied/);
+    await expect(env.ctx.db.anonymous((tx) => tx.query(`SELECT * FROM schema_migrations`))).rejects.toThrow(/permission denied/);
+  });
+
+  it('rejects a malformed tenant id before it reaches SQL', async () => {
+    await expect(env.ctx.db.tenant(`${A}' OR '1'='1`, (tx) => tx.query(`SELECT 1`))).rejects.toThrow(/invalid tenant id/);
+  });
+});
