@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { App } from '../../platform/http/app.js';
+import { limit, type App } from '../../platform/http/app.js';
 import type { AppContext } from '../../platform/context.js';
 import { CSRF_COOKIE, SESSION_COOKIE, authOf, requireAuth, requirePlatform } from './guard.js';
 import type { Auth, SecurityService } from './service.js';
@@ -33,8 +33,7 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
       },
       config: {
         rateLimit: {
-          max: 10,
-          timeWindow: '5 minutes',
+          ...limit(10, '5 minutes'),
           keyGenerator: (req) => `login:${req.ip}:${String((req.body as { email?: string } | undefined)?.email ?? '').toLowerCase()}`,
         },
       },
@@ -63,7 +62,7 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
         summary: 'Change your password (required after a system-issued one); ends your other sessions',
         body: z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().min(1).max(1024) }),
       },
-      config: { rateLimit: { max: 10, timeWindow: '5 minutes' } },
+      config: { rateLimit: limit(10, '5 minutes') },
     },
     async (req, reply) => {
       await security.changePassword(authOf(req), req.body.currentPassword, req.body.newPassword, req.meta);
