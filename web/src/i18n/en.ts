@@ -63,7 +63,6 @@ const en = {
   validation: {
     required: 'Please enter {{field}}',
     email: 'Please enter a valid e-mail address',
-    usccLength: 'The unified social credit code has 18 characters',
     code: 'Please enter the 6-digit code',
   },
   fields: {
@@ -113,9 +112,9 @@ const en = {
   },
   tenantStatus: {
     active: 'Active',
+    restricted: 'Restricted',
     suspended: 'Suspended',
-    closed: 'Closed',
-    pending: 'Provisioning',
+    terminated: 'Terminated',
   },
   plan: {
     trial: 'Trial',
@@ -127,7 +126,11 @@ const en = {
   roles: {
     super_admin: 'Super administrator',
     reviewer: 'Reviewer',
-    tenant_admin: 'Tenant administrator',
+    billing_ops: 'Billing operations',
+    support_agent: 'Support agent',
+    security_officer: 'Security officer',
+    auditor: 'Auditor',
+    tenant_admin: 'Company administrator',
     admin: 'Administrator',
     member: 'Member',
     user: 'User',
@@ -310,6 +313,7 @@ const en = {
     noDecisions: 'No decisions yet',
     initialVersion: 'First submission',
     noChanges: 'No changes',
+    unsubmittedChanges: 'Changed by the applicant but not yet resubmitted:',
     emptyValue: '(empty)',
     versionLabel: 'Version {{version}}',
     versionShort: 'v{{version}}',
