@@ -16,7 +16,7 @@ describe('envelope encryption', () => {
     env = await createTestEnv();
     await env.ctx.db.platform(async (tx) => {
       for (const t of [A, B]) {
-        await tx.execute(`INSERT INTO tenants (id, name, uscc) VALUES ($1, $1, $1)`, [t]);
+        await tx.execute(`INSERT INTO tenants (id, name, uscc) VALUES ($1, $2, $3)`, [t, `租户 ${t.slice(0, 4)}`, t.slice(0, 18)]);
         await tx.actAsTenant(t);
         await env.ctx.keys.createTenantKey(tx, t);
       }
