@@ -34,6 +34,8 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
       config: {
         rateLimit: {
           ...limit(10, '5 minutes'),
+          // After the body is parsed, so that the key holds the e-mail: 10 tries per address and IP.
+          hook: 'preHandler',
           keyGenerator: (req) => `login:${req.ip}:${String((req.body as { email?: string } | undefined)?.email ?? '').toLowerCase()}`,
         },
       },
