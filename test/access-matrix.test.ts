@@ -46,7 +46,7 @@ describe('permission matrix (roles × permissions × state × entitlements)', ()
   const users = {} as Record<BuiltinRole, { client: Client }>;
 
   beforeAll(async () => {
-    env = await createTestEnv(ADMIN);
+    env = await createTestEnv({ ...ADMIN, trustProxy: true });
     await env.services.security.bootstrapAdmin();
     operator = await adminClient(env);
     t = await provisionTenant(env, 'matrix');

@@ -3,6 +3,16 @@ import { Client, lastMailTo, type TestEnv } from './helpers.js';
 
 export const PASSWORD = 'Blue-Lantern-Orbit-42';
 
+/**
+ * Signs in from a distinct client address (the env trusts X-Forwarded-For), so that many test users do not
+ * share one sign-in rate-limit bucket.
+ */
+export async function login(c: Client, email: string, password: string) {
+  const ip = `10.${crypto.randomInt(255)}.${crypto.randomInt(255)}.${crypto.randomInt(1, 255)}`;
+  const res = await c.post('/api/v1/auth/login', { email, password }, { 'x-forwarded-for': ip });
+  if (res.statusCode !== 200) throw new Error(`login failed ${res.statusCode} ${res.body}`);
+}
+
 export interface TenantFixture {
   tenantId: string;
   admin: Client;
@@ -25,7 +35,7 @@ export async function provisionTenant(env: TestEnv, label: string): Promise<Tena
     );
   });
   const admin = new Client(env.app);
-  await admin.login(adminEmail, r.adminPassword);
+  await login(admin, adminEmail, r.adminPassword);
   const ch = await admin.post('/api/v1/auth/password', { currentPassword: r.adminPassword, newPassword: PASSWORD });
   if (ch.statusCode !== 204) throw new Error(`password change failed ${ch.body}`);
   const roles = (await admin.get('/api/v1/access/roles')).json() as { items: Array<{ id: string; key: string }> };
@@ -55,7 +65,7 @@ export async function addUser(
   const acc = await new Client(env.app).post(`/api/v1/invitations/${token}`, { email, name: `用户 ${label}`, password: PASSWORD });
   if (acc.statusCode !== 201) throw new Error(`accept failed ${acc.body}`);
   const client = new Client(env.app);
-  await client.login(email, PASSWORD);
+  await login(client, email, PASSWORD);
   return { client, userId: (acc.json() as { userId: string }).userId, email };
 }
 

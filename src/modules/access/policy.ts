@@ -20,8 +20,8 @@ export function decide(f: AccessFacts, perm: string): Decision {
   if (!f.userActive) return { allowed: false, reason: 'account_disabled' };
   if (f.tenantStatus === 'terminated') return { allowed: false, reason: 'tenant_terminated' };
   const def = PERMISSIONS[perm];
-  if (!f.grants.includes(perm)) return { allowed: false, reason: 'permission_denied' };
   if (def.module !== 'core' && !f.modules.includes(def.module)) return { allowed: false, reason: 'module_not_entitled' };
+  if (!f.grants.includes(perm)) return { allowed: false, reason: 'permission_denied' };
   if (!stateAllows(f.tenantStatus, perm)) {
     return { allowed: false, reason: f.tenantStatus === 'suspended' ? 'tenant_suspended' : 'tenant_read_only' };
   }
