@@ -14,6 +14,15 @@ import RegisterWizard from './pages/onboarding/RegisterWizard';
 import RegistrationDetail from './pages/platform/RegistrationDetail';
 import RegistrationQueue from './pages/platform/RegistrationQueue';
 import TenantHome from './pages/tenant/TenantHome';
+import AcceptInvitation from './pages/access/AcceptInvitation';
+import AccessDepartments from './pages/access/Departments';
+import AccessHistory from './pages/access/History';
+import AccessRequests from './pages/access/Requests';
+import AccessRoles from './pages/access/Roles';
+import AccessUsers from './pages/access/Users';
+import PermissionRequestQueue from './pages/platform/PermissionRequestQueue';
+import TenantAccessDetail from './pages/platform/TenantAccessDetail';
+import TenantAccessList from './pages/platform/TenantAccessList';
 
 export default function App() {
   return (
@@ -25,6 +34,9 @@ export default function App() {
         <Route path="register" element={<RegisterWizard />} />
         <Route path="register/status" element={<RegisterStatus />} />
         <Route path="register/resume" element={<RegisterResume />} />
+
+        {/* access: invitation link (public) */}
+        <Route path="invite/:token" element={<AcceptInvitation />} />
 
         {/* auth */}
         <Route path="login" element={<Login />} />
@@ -49,6 +61,10 @@ export default function App() {
           <Route index element={<Navigate to="registrations" replace />} />
           <Route path="registrations" element={<RegistrationQueue />} />
           <Route path="registrations/:id" element={<RegistrationDetail />} />
+          <Route path="tenants" element={<TenantAccessList />} />
+          <Route path="tenants/:id" element={<TenantAccessDetail />} />
+          <Route path="access/requests" element={<PermissionRequestQueue />} />
+          <Route path="access/history" element={<AccessHistory platform />} />
           <Route path="*" element={<NotFound />} />
         </Route>
 
@@ -62,6 +78,11 @@ export default function App() {
           }
         >
           <Route index element={<TenantHome />} />
+          <Route path="access/users" element={<AccessUsers />} />
+          <Route path="access/roles" element={<AccessRoles />} />
+          <Route path="access/departments" element={<AccessDepartments />} />
+          <Route path="access/requests" element={<AccessRequests />} />
+          <Route path="access/history" element={<AccessHistory />} />
           <Route path="*" element={<NotFound />} />
         </Route>
 

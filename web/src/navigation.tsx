@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { AuditOutlined, HomeOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, AuditOutlined, BankOutlined, FileProtectOutlined, HistoryOutlined, HomeOutlined, SafetyOutlined, TeamOutlined } from '@ant-design/icons';
 
 /**
  * Left-menu entries of the consoles. Later areas (contracts, users, security, ...)
@@ -13,7 +13,15 @@ export interface NavItem {
   roles?: string[];
 }
 
-export const tenantNav: NavItem[] = [{ key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> }];
+export const tenantNav: NavItem[] = [
+  { key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> },
+  // access (shown to tenant admins; the API enforces the permissions whatever the menu shows)
+  { key: 'access-users', path: '/tenant/access/users', labelKey: 'access.nav.users', icon: <TeamOutlined />, roles: ['tenant_admin'] },
+  { key: 'access-roles', path: '/tenant/access/roles', labelKey: 'access.nav.roles', icon: <SafetyOutlined />, roles: ['tenant_admin'] },
+  { key: 'access-departments', path: '/tenant/access/departments', labelKey: 'access.nav.departments', icon: <ApartmentOutlined />, roles: ['tenant_admin'] },
+  { key: 'access-requests', path: '/tenant/access/requests', labelKey: 'access.nav.requests', icon: <FileProtectOutlined />, roles: ['tenant_admin'] },
+  { key: 'access-history', path: '/tenant/access/history', labelKey: 'access.nav.history', icon: <HistoryOutlined />, roles: ['tenant_admin', 'auditor'] },
+];
 
 export const platformNav: NavItem[] = [
   {
@@ -23,4 +31,7 @@ export const platformNav: NavItem[] = [
     icon: <AuditOutlined />,
     roles: ['super_admin', 'reviewer'],
   },
+  { key: 'tenants', path: '/platform/tenants', labelKey: 'access.nav.tenants', icon: <BankOutlined />, roles: ['super_admin', 'auditor', 'billing_ops', 'support_agent', 'reviewer'] },
+  { key: 'access-requests', path: '/platform/access/requests', labelKey: 'access.nav.requestQueue', icon: <FileProtectOutlined />, roles: ['super_admin', 'auditor', 'billing_ops', 'support_agent', 'reviewer'] },
+  { key: 'access-history', path: '/platform/access/history', labelKey: 'access.nav.platformHistory', icon: <HistoryOutlined />, roles: ['super_admin', 'auditor', 'billing_ops', 'support_agent', 'reviewer'] },
 ];

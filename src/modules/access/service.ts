@@ -1,32 +1,915 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../../platform/context.js';
 import type { Tx } from '../../platform/db/index.js';
-import { AppError } from '../../platform/http/errors.js';
-import { emailKey } from '../../platform/validation.js';
-import { generatePassword, hashPassword } from '../../platform/passwords.js';
+import { audit, type Actor, type RequestMeta } from '../../platform/audit.js';
+import { AppError, conflict, fieldError, forbidden, invalid, notFound, type FieldError } from '../../platform/http/errors.js';
+import { emailKey, isValidEmail, normalizeEmail } from '../../platform/validation.js';
+import { checkPasswordPolicy, generatePassword, hashPassword } from '../../platform/passwords.js';
+import { randomToken, sha256 } from '../../platform/crypto.js';
+import type { Auth } from '../security/service.js';
+import {
+  BUILTIN_GRANTS,
+  BUILTIN_NAMES,
+  BUILTIN_ROLES,
+  DEFAULT_ENTITLEMENTS,
+  ENTITLABLE_MODULES,
+  LEVELS,
+  PERMISSIONS,
+  entitledPermissions,
+  isPermission,
+  levelRank,
+  minLevel,
+  type Level,
+  type Permission,
+} from './catalog.js';
+import { decide, effective, type AccessFacts, type Decision } from './policy.js';
+import { accessRepo as repo, type AccessUserRow, type RoleRow } from './repo.js';
+import { accessMail } from './mail.js';
 
-/** Tenant users and their roles. (Roles, permissions and data levels grow here.) */
-export function accessService(_ctx: AppContext) {
+export const INVITATION_TTL_DAYS = 7;
+
+export interface EntitlementsView {
+  modules: string[];
+  seatLimit: number;
+  tier: Level;
+  updatedAt: Date | null;
+}
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  status: string;
+  clearance: string;
+  scope: string;
+  departmentId: string | null;
+  roleIds: string[];
+  roles: string[];
+  lastLoginAt: Date | null;
+  createdAt: Date;
+}
+
+const userView = (u: AccessUserRow): UserView => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  status: u.status,
+  clearance: u.clearance,
+  scope: u.scope,
+  departmentId: u.department_id,
+  roleIds: u.role_ids,
+  roles: u.role_keys,
+  lastLoginAt: u.last_login_at,
+  createdAt: u.created_at,
+});
+
+const roleView = (r: RoleRow & { user_count?: number }) => ({
+  id: r.id,
+  key: r.key,
+  name: r.name,
+  permissions: r.permissions,
+  builtin: r.builtin,
+  userCount: r.user_count ?? 0,
+  updatedAt: r.updated_at,
+});
+
+function actorOfAuth(auth: Auth): Actor {
+  return { kind: auth.user.kind === 'platform' ? 'platform_user' : 'tenant_user', id: auth.user.id, label: auth.user.email };
+}
+
+function tenantOfAuth(auth: Auth): string {
+  if (auth.user.kind !== 'tenant' || !auth.tenant) throw forbidden();
+  return auth.tenant.id;
+}
+
+const sortPerms = (ps: Iterable<string>) => [...new Set(ps)].sort();
+
+/** Tenant users, roles, entitlements, data levels, requests and the permission history. */
+export function accessService(ctx: AppContext) {
+  const { db } = ctx;
+
+  async function entitlementsOf(tx: Tx, tenantId: string): Promise<EntitlementsView> {
+    const e = await repo.entitlements(tx, tenantId);
+    // A tenant without a row (created outside provisioning) holds the core modules only, public tier, one seat.
+    if (!e) return { modules: [], seatLimit: 1, tier: 'public', updatedAt: null };
+    return { modules: e.modules, seatLimit: e.seat_limit, tier: e.tier as Level, updatedAt: e.updated_at };
+  }
+
+  async function factsTx(tx: Tx, tenantId: string, userId: string): Promise<AccessFacts> {
+    const f = await repo.facts(tx, tenantId, userId);
+    if (!f) return { tenantStatus: 'terminated', modules: [], grants: [], userActive: false };
+    return { tenantStatus: f.status, modules: f.modules ?? [], grants: f.grants ?? [], userActive: f.user_status === 'active' };
+  }
+
+  async function seedTenant(tx: Tx, tenantId: string): Promise<void> {
+    if (!(await repo.entitlements(tx, tenantId))) {
+      await repo.upsertEntitlements(tx, tenantId, { modules: DEFAULT_ENTITLEMENTS.modules, seatLimit: DEFAULT_ENTITLEMENTS.seatLimit, tier: DEFAULT_ENTITLEMENTS.tier });
+    }
+    const ent = await entitlementsOf(tx, tenantId);
+    const allowed = new Set(entitledPermissions(ent.modules));
+    for (const key of BUILTIN_ROLES) {
+      if (await repo.roleByKey(tx, tenantId, key)) continue;
+      await repo.insertRole(tx, tenantId, {
+        id: crypto.randomUUID(),
+        key,
+        name: BUILTIN_NAMES[key].zh,
+        permissions: sortPerms(BUILTIN_GRANTS[key].filter((p) => allowed.has(p))),
+        builtin: true,
+      });
+    }
+  }
+
+  /**
+   * Applies new entitlements: the tenant_admin role then holds exactly the entitled permissions, every other
+   * role keeps only what is still entitled (a module added back is not re-granted), clearances above the
+   * new tier are lowered. Everything goes to the permission history. Tx must act for the tenant (platform).
+   */
+  async function applyEntitlements(
+    tx: Tx,
+    tenantId: string,
+    next: { modules: string[]; seatLimit: number; tier: Level },
+    actor: Actor,
+    reason: string | null,
+    requestId: string | null,
+  ): Promise<EntitlementsView> {
+    await repo.lockTenant(tx, tenantId);
+    const before = await entitlementsOf(tx, tenantId);
+    const modules = ENTITLABLE_MODULES.filter((m) => next.modules.includes(m));
+    await repo.upsertEntitlements(tx, tenantId, { modules, seatLimit: next.seatLimit, tier: next.tier });
+    const after: EntitlementsView = { modules, seatLimit: next.seatLimit, tier: next.tier, updatedAt: new Date() };
+    await repo.recordHistory(tx, {
+      tenantId, actor, kind: 'entitlements.update', subjectType: 'tenant', subjectId: tenantId,
+      before: { modules: before.modules, seatLimit: before.seatLimit, tier: before.tier },
+      after: { modules, seatLimit: next.seatLimit, tier: next.tier }, reason, requestId,
+    });
+    const allowed = new Set(entitledPermissions(modules));
+    for (const r of await repo.roles(tx, tenantId)) {
+      const target = r.key === 'tenant_admin' ? sortPerms(allowed) : sortPerms(r.permissions.filter((p) => allowed.has(p as Permission)));
+      if (target.join(',') !== sortPerms(r.permissions).join(',')) {
+        await repo.setRolePermissions(tx, tenantId, r.id, target);
+        await repo.recordHistory(tx, {
+          tenantId, actor, kind: 'role.entitlement_sync', subjectType: 'role', subjectId: r.id, subjectLabel: r.name,
+          before: { permissions: sortPerms(r.permissions) }, after: { permissions: target }, reason, requestId,
+        });
+      }
+    }
+    if (levelRank(next.tier) < levelRank(before.tier)) {
+      const lowered = await tx.query<{ id: string; email: string; clearance: string }>(
+        `SELECT id, email, clearance FROM users WHERE tenant_id = $1 AND app_level_rank(clearance) > app_level_rank($2)`,
+        [tenantId, next.tier],
+      );
+      for (const u of lowered) {
+        await tx.execute(`UPDATE users SET clearance = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, u.id, next.tier]);
+        await repo.recordHistory(tx, {
+          tenantId, actor, kind: 'user.clearance', subjectType: 'user', subjectId: u.id, subjectLabel: u.email,
+          before: { clearance: u.clearance }, after: { clearance: next.tier }, reason: reason ?? 'tier lowered', requestId,
+        });
+      }
+    }
+    await audit.record(tx, {
+      tenantId, actor, action: 'access.entitlements.update', objectType: 'tenant', objectId: tenantId,
+      details: { before: { modules: before.modules, seatLimit: before.seatLimit, tier: before.tier }, after: { modules, seatLimit: next.seatLimit, tier: next.tier }, requestId },
+    });
+    return after;
+  }
+
+  async function recordDenial(
+    auth: Auth,
+    d: { permission?: string | null; level?: string | null; reason: string; objectType?: string | null; objectId?: string | null },
+    meta: RequestMeta,
+  ): Promise<void> {
+    const tenantId = auth.tenant?.id;
+    if (!tenantId) return;
+    await db.tenant(tenantId, async (tx) => {
+      await repo.insertDenial(tx, tenantId, { userId: auth.user.id, ...d, ip: meta.ip ?? null });
+      await audit.record(tx, {
+        tenantId, actor: actorOfAuth(auth), action: 'access.denied', outcome: 'denied', objectType: d.objectType ?? null, objectId: d.objectId ?? null,
+        details: { permission: d.permission ?? null, level: d.level ?? null, reason: d.reason }, meta,
+      });
+    });
+  }
+
+  /** Sets the per-request data-level settings (GUCs) for app_can_see() inside this tenant transaction. */
+  async function applyDataScope(tx: Tx, auth: Auth): Promise<{ clearance: Level; scope: string; departmentIds: string[] }> {
+    const tenantId = tenantOfAuth(auth);
+    const u = await tx.maybeOne<{ clearance: Level; scope: string; department_id: string | null; status: string }>(
+      `SELECT clearance, scope, department_id, status FROM users WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, auth.user.id],
+    );
+    if (!u || u.status !== 'active') throw new AppError(401, 'account_disabled');
+    const ent = await entitlementsOf(tx, tenantId);
+    const clearance = minLevel(u.clearance, ent.tier);
+    let departmentIds: string[] = [];
+    if (u.department_id && u.scope === 'department') departmentIds = [u.department_id];
+    if (u.department_id && u.scope === 'department_and_below') departmentIds = (await repo.departmentSubtree(tx, tenantId, u.department_id)).map((d) => d.id);
+    await tx.query(
+      `SELECT set_config('app.user_id', $1, true), set_config('app.clearance', $2, true), set_config('app.scope', $3, true), set_config('app.department_ids', $4, true)`,
+      [auth.user.id, clearance, u.scope, departmentIds.join(',')],
+    );
+    return { clearance, scope: u.scope, departmentIds };
+  }
+
+  async function withDataScope<T>(auth: Auth, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const tenantId = tenantOfAuth(auth);
+    return db.tenant(tenantId, async (tx) => {
+      await applyDataScope(tx, auth);
+      return fn(tx);
+    });
+  }
+
+  async function assertLastAdminKept(tx: Tx, tenantId: string, userId: string): Promise<void> {
+    const admins = await repo.activeAdmins(tx, tenantId);
+    if (admins.length <= 1 && admins.some((a) => a.id === userId)) throw conflict('last_tenant_admin');
+  }
+
+  async function validRoleIds(tx: Tx, tenantId: string, ids: string[], path: string): Promise<RoleRow[]> {
+    const roles = await repo.roles(tx, tenantId);
+    const errors: FieldError[] = [];
+    const out: RoleRow[] = [];
+    ids.forEach((id, i) => {
+      const r = roles.find((x) => x.id === id);
+      if (!r) errors.push({ path: `${path}.${i}`, code: 'role_unknown' });
+      else out.push(r);
+    });
+    if (errors.length) throw invalid(errors);
+    return out;
+  }
+
+  async function validDepartment(tx: Tx, tenantId: string, id: string | null | undefined, path: string): Promise<void> {
+    if (!id) return;
+    const d = await tx.maybeOne(`SELECT 1 FROM departments WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    if (!d) throw fieldError(path, 'department_unknown');
+  }
+
+  function parseToken(token: string): { tenantId: string; secret: string } {
+    const m = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{20,100})$/.exec(token);
+    if (!m) throw notFound('invitation_not_found');
+    return { tenantId: m[1]!, secret: m[2]! };
+  }
+
+  async function findInvitation(tx: Tx, token: string) {
+    const { tenantId, secret } = parseToken(token);
+    await tx.actAsTenant(tenantId);
+    const inv = await tx.maybeOne<{ id: string; email: string; email_key: string; role_ids: string[]; department_id: string | null; clearance: string; scope: string; expires_at: Date; accepted_at: Date | null; revoked_at: Date | null }>(
+      `SELECT id, email, email_key, role_ids, department_id, clearance, scope, expires_at, accepted_at, revoked_at FROM invitations WHERE tenant_id = $1 AND token_hash = $2 FOR UPDATE`,
+      [tenantId, sha256(secret)],
+    );
+    if (!inv) throw notFound('invitation_not_found');
+    if (inv.revoked_at) throw new AppError(410, 'invitation_revoked');
+    if (inv.accepted_at) throw new AppError(410, 'invitation_used');
+    if (inv.expires_at.getTime() <= ctx.now().getTime()) throw new AppError(410, 'invitation_expired');
+    return { tenantId, inv };
+  }
+
   return {
+    seedTenant,
+    applyDataScope,
+    recordDenial,
+
     /**
      * Creates a tenant's first administrator with a system-issued password (returned once, to be mailed)
-     * that must be changed at first sign-in. Runs inside the provisioning transaction, acting for the tenant.
+     * that must be changed at first sign-in. Runs inside the provisioning transaction, acting for the tenant;
+     * seeds the tenant's entitlements and built-in roles first.
      */
     async createInitialAdmin(tx: Tx, tenantId: string, input: { email: string; name: string }): Promise<{ userId: string; password: string }> {
       const key = emailKey(input.email);
       const taken = await tx.maybeOne(`SELECT 1 FROM login_identities WHERE email_key = $1`, [key]);
       if (taken) throw new AppError(409, 'email_taken');
+      await seedTenant(tx, tenantId);
+      const ent = await entitlementsOf(tx, tenantId);
       const password = generatePassword();
       const userId = crypto.randomUUID();
       await tx.execute(
-        `INSERT INTO users (tenant_id, id, email, name, password_hash, roles, status, must_change_password)
-         VALUES ($1, $2, $3, $4, $5, $6, 'active', true)`,
-        [tenantId, userId, input.email, input.name, await hashPassword(password), ['tenant_admin']],
+        `INSERT INTO users (tenant_id, id, email, name, password_hash, roles, status, must_change_password, clearance, scope)
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', true, $7, 'tenant')`,
+        [tenantId, userId, input.email, input.name, await hashPassword(password), ['tenant_admin'], ent.tier],
       );
       await tx.execute(`INSERT INTO login_identities (email_key, kind, tenant_id, user_id) VALUES ($1, 'tenant', $2, $3)`, [key, tenantId, userId]);
+      const admin = await repo.roleByKey(tx, tenantId, 'tenant_admin');
+      await repo.setUserRoles(tx, tenantId, userId, [admin!.id], null);
       return { userId, password };
     },
+
+    // ---------------------------------------------------------------- decisions --------------------
+    /** The decision for one permission, from the database, now. */
+    async check(auth: Auth, perm: string): Promise<Decision> {
+      if (auth.user.kind !== 'tenant' || !auth.tenant) return { allowed: false, reason: 'permission_denied' };
+      const tenantId = auth.tenant.id;
+      const f = await db.tenant(tenantId, (tx) => factsTx(tx, tenantId, auth.user.id));
+      return decide(f, perm);
+    },
+    /** Same, inside the caller's tenant transaction (for other modules' services). */
+    async checkTx(tx: Tx, auth: Auth, perm: string): Promise<Decision> {
+      if (auth.user.kind !== 'tenant' || !auth.tenant) return { allowed: false, reason: 'permission_denied' };
+      return decide(await factsTx(tx, auth.tenant.id, auth.user.id), perm);
+    },
+    async can(auth: Auth, perm: Permission): Promise<boolean> {
+      if (auth.user.kind !== 'tenant' || !auth.tenant) return false;
+      const tenantId = auth.tenant.id;
+      return decide(await db.tenant(tenantId, (tx) => factsTx(tx, tenantId, auth.user.id)), perm).allowed;
+    },
+    async effectivePermissions(auth: Auth): Promise<Permission[]> {
+      if (auth.user.kind !== 'tenant' || !auth.tenant) return [];
+      const tenantId = auth.tenant.id;
+      return effective(await db.tenant(tenantId, (tx) => factsTx(tx, tenantId, auth.user.id)));
+    },
+    /** The caller's access summary (permissions, entitlements, data clearance) for the UI. */
+    async me(auth: Auth) {
+      const tenantId = tenantOfAuth(auth);
+      return db.tenant(tenantId, async (tx) => {
+        const f = await factsTx(tx, tenantId, auth.user.id);
+        const ent = await entitlementsOf(tx, tenantId);
+        const u = await repo.user(tx, tenantId, auth.user.id);
+        return {
+          permissions: effective(f),
+          tenantStatus: f.tenantStatus,
+          entitlements: { modules: ent.modules, seatLimit: ent.seatLimit, tier: ent.tier },
+          clearance: u ? minLevel(u.clearance as Level, ent.tier) : 'public',
+          scope: u?.scope ?? 'own',
+          roles: u?.role_keys ?? [],
+        };
+      });
+    },
+    /** Why a session cookie no longer works (for a readable 401), or null. */
+    async explainDeadSession(token: string): Promise<string | null> {
+      if (!token || token.length > 100) return null;
+      return db.platform(async (tx) => {
+        const s = await tx.maybeOne<{ tenant_id: string | null; user_id: string; revoked_reason: string | null; expires_at: Date }>(
+          `SELECT tenant_id, user_id, revoked_reason, expires_at FROM sessions WHERE token_hash = $1`,
+          [sha256(token)],
+        );
+        if (!s || !s.tenant_id || s.expires_at.getTime() <= ctx.now().getTime()) return null;
+        if (s.revoked_reason === 'user_disabled') return 'account_disabled';
+        if (s.revoked_reason === 'tenant_terminated') return 'tenant_terminated';
+        const t = await tx.maybeOne<{ status: string }>(`SELECT status FROM tenants WHERE id = $1`, [s.tenant_id]);
+        if (t?.status === 'terminated') return 'tenant_terminated';
+        await tx.actAsTenant(s.tenant_id);
+        const u = await tx.maybeOne<{ status: string }>(`SELECT status FROM users WHERE tenant_id = $1 AND id = $2`, [s.tenant_id, s.user_id]);
+        if (u && u.status === 'disabled') return 'account_disabled';
+        return null;
+      });
+    },
+
+    // ---------------------------------------------------------------- data level ------------------
+    /** A tenant transaction with the caller's data scope applied: classified tables show only what they may see. */
+    withDataScope,
+
+    async listDocuments(auth: Auth, q: string | null) {
+      return withDataScope(auth, async (tx) => {
+        const rows = await tx.query<{ id: string; title: string; level: string; owner_id: string; department_id: string | null; created_at: Date }>(
+          `SELECT id, title, level, owner_id, department_id, created_at FROM documents WHERE ($1::text IS NULL OR title ILIKE '%' || $1 || '%') ORDER BY created_at, title`,
+          [q],
+        );
+        const { n } = await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM documents WHERE ($1::text IS NULL OR title ILIKE '%' || $1 || '%')`, [q]);
+        return { total: n, items: rows.map((r) => ({ id: r.id, title: r.title, level: r.level, ownerId: r.owner_id, departmentId: r.department_id, createdAt: r.created_at })) };
+      });
+    },
+    async getDocument(auth: Auth, id: string, meta: RequestMeta) {
+      const doc = await withDataScope(auth, async (tx) => {
+        const r = await tx.maybeOne<{ id: string; title: string; level: string; owner_id: string; department_id: string | null; created_at: Date }>(
+          `SELECT id, title, level, owner_id, department_id, created_at FROM documents WHERE id = $1`,
+          [id],
+        );
+        if (r) await audit.record(tx, { tenantId: auth.tenant!.id, actor: actorOfAuth(auth), action: 'document.read', objectType: 'document', objectId: id, meta });
+        return r;
+      });
+      if (!doc) throw notFound('document_not_found');
+      return { id: doc.id, title: doc.title, level: doc.level, ownerId: doc.owner_id, departmentId: doc.department_id, createdAt: doc.created_at };
+    },
+    async createDocument(auth: Auth, input: { title: string; level: Level; departmentId?: string | null }, meta: RequestMeta) {
+      const tenantId = tenantOfAuth(auth);
+      const id = crypto.randomUUID();
+      const refused = await db.tenant(tenantId, async (tx) => {
+        const scope = await applyDataScope(tx, auth);
+        if (levelRank(input.level) > levelRank(scope.clearance)) return scope.clearance;
+        await validDepartment(tx, tenantId, input.departmentId, 'departmentId');
+        const dept = input.departmentId ?? (await tx.maybeOne<{ d: string | null }>(`SELECT department_id AS d FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, auth.user.id]))?.d ?? null;
+        await tx.execute(`INSERT INTO documents (tenant_id, id, title, level, owner_id, department_id) VALUES ($1,$2,$3,$4,$5,$6)`, [tenantId, id, input.title, input.level, auth.user.id, dept]);
+        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'document.create', objectType: 'document', objectId: id, details: { level: input.level }, meta });
+        return null;
+      });
+      if (refused) {
+        await recordDenial(auth, { level: input.level, reason: 'level_above_clearance', objectType: 'document' }, meta);
+        throw forbidden('level_above_clearance', { level: input.level, clearance: refused });
+      }
+      return { id };
+    },
+
+    // ---------------------------------------------------------------- users -----------------------
+    async listUsers(auth: Auth): Promise<{ items: UserView[]; seats: { used: number; limit: number } }> {
+      const tenantId = tenantOfAuth(auth);
+      return db.tenant(tenantId, async (tx) => {
+        const ent = await entitlementsOf(tx, tenantId);
+        const used = await repo.seatsUsed(tx, tenantId, ctx.now());
+        return { items: (await repo.users(tx, tenantId)).map(userView), seats: { used: used.users + used.invitations, limit: ent.seatLimit } };
+      });
+    },
+
+    async listInvitations(auth: Auth) {
+      const tenantId = tenantOfAuth(auth);
+      return db.tenant(tenantId, async (tx) =>
+        (
+          await tx.query<{ id: string; email: string; created_at: Date; expires_at: Date; accepted_at: Date | null; revoked_at: Date | null }>(
+            `SELECT id, email, created_at, expires_at, accepted_at, revoked_at FROM invitations WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 200`,
+            [tenantId],
+          )
+        ).map((i) => ({
+          id: i.id,
+          email: i.email,
+          createdAt: i.created_at,
+          expiresAt: i.expires_at,
+          status: i.revoked_at ? 'revoked' : i.accepted_at ? 'accepted' : i.expires_at.getTime() <= ctx.now().getTime() ? 'expired' : 'pending',
+        })),
+      );
+    },
+
+    /** Invites by e-mail; the seat limit counts active and invited users plus open invitations. */
+    async invite(
+      auth: Auth,
+      input: { email: string; roleIds: string[]; departmentId?: string | null; clearance?: Level; scope?: string; locale?: 'zh-CN' | 'en' },
+      meta: RequestMeta,
+    ): Promise<{ id: string; expiresAt: Date }> {
+      const tenantId = tenantOfAuth(auth);
+      if (!isValidEmail(input.email)) throw fieldError('email', 'email_invalid');
+      const email = normalizeEmail(input.email);
+      const key = emailKey(email);
+      const secret = randomToken(32);
+      const id = crypto.randomUUID();
+      const expiresAt = new Date(ctx.now().getTime() + INVITATION_TTL_DAYS * 86400_000);
+      return db.platform(async (tx) => {
+        await tx.actAsTenant(tenantId);
+        await repo.lockTenant(tx, tenantId);
+        if (await tx.maybeOne(`SELECT 1 FROM login_identities WHERE email_key = $1`, [key])) throw fieldError('email', 'email_taken');
+        const open = await tx.maybeOne(
+          `SELECT 1 FROM invitations WHERE tenant_id = $1 AND email_key = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3`,
+          [tenantId, key, ctx.now()],
+        );
+        if (open) throw fieldError('email', 'invitation_pending');
+        const ent = await entitlementsOf(tx, tenantId);
+        const used = await repo.seatsUsed(tx, tenantId, ctx.now());
+        if (used.users + used.invitations >= ent.seatLimit) {
+          throw new AppError(409, 'seat_limit_reached', { limit: ent.seatLimit, used: used.users + used.invitations });
+        }
+        const roles = await validRoleIds(tx, tenantId, input.roleIds, 'roleIds');
+        await validDepartment(tx, tenantId, input.departmentId, 'departmentId');
+        const clearance = input.clearance ?? 'internal';
+        if (levelRank(clearance) > levelRank(ent.tier)) throw fieldError('clearance', 'clearance_above_tier', { tier: ent.tier });
+        await tx.execute(
+          `INSERT INTO invitations (tenant_id, id, email, email_key, token_hash, role_ids, department_id, clearance, scope, invited_by, expires_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+          [tenantId, id, email, key, sha256(secret), roles.map((r) => r.id), input.departmentId ?? null, clearance, input.scope ?? 'own', auth.user.id, expiresAt],
+        );
+        await repo.recordHistory(tx, {
+          tenantId, actor: actorOfAuth(auth), kind: 'user.invite', subjectType: 'invitation', subjectId: id, subjectLabel: email,
+          after: { roles: roles.map((r) => r.key), clearance, scope: input.scope ?? 'own', departmentId: input.departmentId ?? null },
+        });
+        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'user.invite', objectType: 'invitation', objectId: id, details: { email, roles: roles.map((r) => r.key) }, meta });
+        const tenantName = (await repo.tenantStatus(tx, tenantId))?.name ?? '';
+        const link = `${ctx.config.publicUrl}/invite/${tenantId}.${secret}`;
+        tx.afterCommit(() => ctx.mailer.send({ ...accessMail.invitation(input.locale ?? 'zh-CN', email, tenantName, auth.user.name, link, expiresAt), tenantId }));
+        return { id, expiresAt };
+      });
+    },
+
+    async revokeInvitation(auth: Auth, id: string, meta: RequestMeta): Promise<void> {
+      const tenantId = tenantOfAuth(auth);
+      await db.tenant(tenantId, async (tx) => {
+        const n = await tx.execute(`UPDATE invitations SET revoked_at = now() WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL`, [tenantId, id]);
+        if (!n) throw notFound('invitation_not_found');
+        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'user.invite.revoke', objectType: 'invitation', objectId: id, meta });
+      });
+    },
+
+    /** Public: what an invitation is for (404 unknown, 410 expired / used / revoked). */
+    async getInvitation(token: string) {
+      return db.platform(async (tx) => {
+        const { tenantId, inv } = await findInvitation(tx, token);
+        const t = await repo.tenantStatus(tx, tenantId);
+        return { email: inv.email, tenantName: t?.name ?? '', expiresAt: inv.expires_at };
+      });
+    },
+
+    /** Public: the invitee sets name and password; single use; only for the invited e-mail. */
+    async acceptInvitation(token: string, input: { email: string; name: string; password: string }, meta: RequestMeta): Promise<{ userId: string; email: string }> {
+      const result = await db.platform(async (tx): Promise<{ mismatch: string } | { userId: string; email: string }> => {
+        const { tenantId, inv } = await findInvitation(tx, token);
+        if (emailKey(input.email) !== inv.email_key) return { mismatch: tenantId };
+        const errors = checkPasswordPolicy(input.password, { email: inv.email, name: input.name }, 'password');
+        if (errors.length) throw invalid(errors);
+        if (await tx.maybeOne(`SELECT 1 FROM login_identities WHERE email_key = $1`, [inv.email_key])) throw conflict('email_taken');
+        const t = await repo.tenantStatus(tx, tenantId);
+        if (!t || t.status === 'terminated' || t.status === 'suspended') throw forbidden(t?.status === 'suspended' ? 'tenant_suspended' : 'tenant_terminated');
+        const userId = crypto.randomUUID();
+        await tx.execute(
+          `INSERT INTO users (tenant_id, id, email, name, password_hash, status, clearance, scope, department_id) VALUES ($1,$2,$3,$4,$5,'active',$6,$7,$8)`,
+          [tenantId, userId, inv.email, input.name, await hashPassword(input.password), inv.clearance, inv.scope, inv.department_id],
+        );
+        await tx.execute(`INSERT INTO login_identities (email_key, kind, tenant_id, user_id) VALUES ($1, 'tenant', $2, $3)`, [inv.email_key, tenantId, userId]);
+        const existing = (await repo.roles(tx, tenantId)).filter((r) => inv.role_ids.includes(r.id)).map((r) => r.id);
+        await repo.setUserRoles(tx, tenantId, userId, existing, null);
+        await tx.execute(`UPDATE invitations SET accepted_at = now(), accepted_user_id = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, inv.id, userId]);
+        const actor: Actor = { kind: 'tenant_user', id: userId, label: inv.email };
+        await repo.recordHistory(tx, { tenantId, actor, kind: 'user.roles', subjectType: 'user', subjectId: userId, subjectLabel: inv.email, before: { roles: [] }, after: { roleIds: existing }, reason: 'invitation accepted' });
+        await audit.record(tx, { tenantId, actor, action: 'user.invite.accept', objectType: 'user', objectId: userId, details: { invitationId: inv.id }, meta });
+        return { userId, email: inv.email };
+      });
+      if ('mismatch' in result) {
+        await audit.recordAlone(db, { tenantId: result.mismatch, actor: { kind: 'anonymous', label: emailKey(input.email) }, action: 'user.invite.accept', outcome: 'failure', details: { reason: 'invitation_email_mismatch' }, meta });
+        throw fieldError('email', 'invitation_email_mismatch');
+      }
+      return result;
+    },
+
+    async updateUser(
+      auth: Auth,
+      userId: string,
+      patch: { name?: string; roleIds?: string[]; clearance?: Level; scope?: string; departmentId?: string | null; reason?: string },
+      meta: RequestMeta,
+    ): Promise<UserView> {
+      const tenantId = tenantOfAuth(auth);
+      return db.tenant(tenantId, async (tx) => {
+        await repo.lockTenant(tx, tenantId);
+        const before = await repo.user(tx, tenantId, userId);
+        if (!before) throw notFound('user_not_found');
+        const actor = actorOfAuth(auth);
+        const ent = await entitlementsOf(tx, tenantId);
+        if (patch.roleIds) {
+          const roles = await validRoleIds(tx, tenantId, [...new Set(patch.roleIds)], 'roleIds');
+          if (before.role_keys.includes('tenant_admin') && !roles.some((r) => r.key === 'tenant_admin') && before.status === 'active') {
+            await assertLastAdminKept(tx, tenantId, userId);
+          }
+          await repo.setUserRoles(tx, tenantId, userId, roles.map((r) => r.id), auth.user.id);
+          await repo.recordHistory(tx, {
+            tenantId, actor, kind: 'user.roles', subjectType: 'user', subjectId: userId, subjectLabel: before.email,
+            before: { roles: before.role_keys }, after: { roles: roles.map((r) => r.key).sort() }, reason: patch.reason ?? null,
+          });
+        }
+        if (patch.clearance && patch.clearance !== before.clearance) {
+          if (levelRank(patch.clearance) > levelRank(ent.tier)) throw fieldError('clearance', 'clearance_above_tier', { tier: ent.tier });
+          await tx.execute(`UPDATE users SET clearance = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId, patch.clearance]);
+          await repo.recordHistory(tx, { tenantId, actor, kind: 'user.clearance', subjectType: 'user', subjectId: userId, subjectLabel: before.email, before: { clearance: before.clearance }, after: { clearance: patch.clearance }, reason: patch.reason ?? null });
+        }
+        if (patch.scope && patch.scope !== before.scope) {
+          await tx.execute(`UPDATE users SET scope = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId, patch.scope]);
+          await repo.recordHistory(tx, { tenantId, actor, kind: 'user.scope', subjectType: 'user', subjectId: userId, subjectLabel: before.email, before: { scope: before.scope }, after: { scope: patch.scope }, reason: patch.reason ?? null });
+        }
+        if (patch.departmentId !== undefined && patch.departmentId !== before.department_id) {
+          await validDepartment(tx, tenantId, patch.departmentId, 'departmentId');
+          await tx.execute(`UPDATE users SET department_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId, patch.departmentId]);
+          await repo.recordHistory(tx, { tenantId, actor, kind: 'user.department', subjectType: 'user', subjectId: userId, subjectLabel: before.email, before: { departmentId: before.department_id }, after: { departmentId: patch.departmentId }, reason: patch.reason ?? null });
+        }
+        if (patch.name && patch.name !== before.name) {
+          await tx.execute(`UPDATE users SET name = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId, patch.name]);
+        }
+        await audit.record(tx, { tenantId, actor, action: 'user.update', objectType: 'user', objectId: userId, details: { fields: Object.keys(patch) }, meta });
+        return userView((await repo.user(tx, tenantId, userId))!);
+      });
+    },
+
+    /** Disables (sessions end at once) or re-enables a user; the last active tenant admin stays. */
+    async setUserStatus(auth: Auth, userId: string, status: 'active' | 'disabled', meta: RequestMeta): Promise<UserView> {
+      const tenantId = tenantOfAuth(auth);
+      return db.tenant(tenantId, async (tx) => {
+        await repo.lockTenant(tx, tenantId);
+        const u = await repo.user(tx, tenantId, userId);
+        if (!u) throw notFound('user_not_found');
+        if (u.status === status) return userView(u);
+        if (status === 'disabled') {
+          if (u.role_keys.includes('tenant_admin')) await assertLastAdminKept(tx, tenantId, userId);
+          await tx.execute(`UPDATE users SET status = 'disabled', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId]);
+          await repo.revokeUserSessions(tx, tenantId, userId, 'user_disabled');
+        } else {
+          const ent = await entitlementsOf(tx, tenantId);
+          const used = await repo.seatsUsed(tx, tenantId, ctx.now());
+          if (used.users + used.invitations >= ent.seatLimit) throw new AppError(409, 'seat_limit_reached', { limit: ent.seatLimit, used: used.users + used.invitations });
+          await tx.execute(`UPDATE users SET status = 'active', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId]);
+        }
+        await repo.recordHistory(tx, { tenantId, actor: actorOfAuth(auth), kind: 'user.status', subjectType: 'user', subjectId: userId, subjectLabel: u.email, before: { status: u.status }, after: { status } });
+        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: status === 'disabled' ? 'user.disable' : 'user.enable', objectType: 'user', objectId: userId, meta });
+        return userView((await repo.user(tx, tenantId, userId))!);
+      });
+    },
+
+    // ---------------------------------------------------------------- departments -----------------
+    async listDepartments(auth: Auth) {
+      const tenantId = tenantOfAuth(auth);
+      return db.tenant(tenantId, async (tx) =>
+        (await repo.departments(tx, tenantId)).map((d) => ({ id: d.id, name: d.name, parentId: d.parent_id, userCount: d.user_count })),
+      );
+    },
+    async createDepartment(auth: Auth, input: { name: string; parentId?: string | null }, meta: RequestMeta) {
+      const tenantId = tenantOfAuth(auth);
+      const id = crypto.randomUUID();
+      return db.tenant(tenantId, async (tx) => {
+        await validDepartment(tx, tenantId, input.parentId, 'parentId');
+        const dup = await tx.maybeOne(
+          `SELECT 1 FROM departments WHERE tenant_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND lower(name) = lower($3)`,
+          [tenantId, input.parentId ?? null, input.name],
+        );
+        if (dup) throw fieldError('name', 'department_name_taken');
+        await tx.execute(`INSERT INTO departments (tenant_id, id, name, parent_id) VALUES ($1,$2,$3,$4)`, [tenantId, id, input.name, input.parentId ?? null]);
+        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'department.create', objectType: 'department', objectId: id, details: { name: input.name }, meta });
+        return { id, name: input.name, parentId: input.parentId ?? null, userCount: 0 };
+      });
+    },
+    async updateDepartment(auth: Auth, id: string, input: { name?: string; parentId?: string | null }, meta: RequestMeta) {
+      const tenantId = tenantOfAuth(auth);
+      return db.tenant(tenantId, async (tx) => {
+        const d = await tx.maybeOne<{ name: string; parent_id: string | null }>(`SELECT name, parent_id FROM departments WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+        if (!d) throw notFound('department_not_found');
+        const parentId = input.parentId === undefined ? d.parent_id : input.parentId;
+        if (parentId) {
+          await validDepartment(tx, tenantId, parentId, 'parentId');
+          const below = (await repo.departmentSubtree(tx, tenantId, id)).map((x) => x.id);
+          if (below.includes(parentId)) throw fieldError('parentId', 'department_cycle');
+        }
+        const name = input.name ?? d.name;
+        const dup = await tx.maybeOne(
+          `SELECT 1 FROM departments WHERE tenant_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND lower(name) = lower($3) AND id <> $4`,
+          [tenantId, parentId, name, id],
+        );
+        if (dup) throw fieldError('name', 'department_name_taken');
+        await tx.execute(`UPDATE departments SET name = $3, parent_id = $4 WHERE tenant_id = $1 AND id = $2`, [tenantId, id, name, parentId]);
+        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'department.update', objectType: 'department', objectId: id, details: { name, parentId }, meta });
+        return { id, name, parentId };
+      });
+    },
+    async deleteDepartment(auth: Auth, id: string, meta: RequestMeta) {
+      const tenantId = tenantOfAuth(auth);
+      await db.tenant(tenantId, async (tx) => {
+        const inUse = await tx.maybeOne(
+          `SELECT 1 WHERE EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND department_id = $2)
+                    OR EXISTS (SELECT 1 FROM departments WHERE tenant_id = $1 AND parent_id = $2)
+                    OR EXISTS (SELECT 1 FROM invitations WHERE tenant_id = $1 AND department_id = $2)`,
+          [tenantId, id],
+        );
+        if (inUse) throw conflict('department_in_use');
+        const n = await tx.execute(`DELETE FROM departments WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+        if (!n) throw notFound('department_not_found');
+        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'department.delete', objectType: 'department', objectId: id, meta });
+      });
+    },
+
+    // ---------------------------------------------------------------- roles -----------------------
+    async listRoles(auth: Auth) {
+      const tenantId = tenantOfAuth(auth);
+      return db.tenant(tenantId, async (tx) => (await repo.roles(tx, tenantId)).map(roleView));
+    },
+    /** The catalogue a tenant admin may assign: only entitled modules. */
+    async assignableCatalog(auth: Auth) {
+      const tenantId = tenantOfAuth(auth);
+      return db.tenant(tenantId, async (tx) => {
+        const ent = await entitlementsOf(tx, tenantId);
+        return entitledPermissions(ent.modules).map((perm) => ({ key: perm, ...PERMISSIONS[perm] }));
+      });
+    },
+    async saveRole(auth: Auth, id: string | null, input: { name: string; permissions: string[]; reason?: string }, meta: RequestMeta) {
+      const tenantId = tenantOfAuth(auth);
+      return db.tenant(tenantId, async (tx) => {
+        await repo.lockTenant(tx, tenantId);
+        const ent = await entitlementsOf(tx, tenantId);
+        const allowed = new Set<string>(entitledPermissions(ent.modules));
+        const errors: FieldError[] = [];
+        input.permissions.forEach((perm, i) => {
+          if (!isPermission(perm)) errors.push({ path: `permissions.${i}`, code: 'permission_unknown', params: { permission: perm } });
+          else if (!allowed.has(perm)) errors.push({ path: `permissions.${i}`, code: 'permission_not_entitled', params: { permission: perm, module: PERMISSIONS[perm].module } });
+        });
+        if (errors.length) throw invalid(errors);
+        const permissions = sortPerms(input.permissions);
+        const sameName = await repo.roleByName(tx, tenantId, input.name);
+        if (sameName && sameName.id !== id) throw fieldError('name', 'role_name_taken');
+        const actor = actorOfAuth(auth);
+        if (!id) {
+          const newId = crypto.randomUUID();
+          await repo.insertRole(tx, tenantId, { id: newId, key: `custom_${newId.slice(0, 8)}`, name: input.name, permissions, builtin: false });
+          await repo.recordHistory(tx, { tenantId, actor, kind: 'role.create', subjectType: 'role', subjectId: newId, subjectLabel: input.name, before: null, after: { name: input.name, permissions }, reason: input.reason ?? null });
+          await audit.record(tx, { tenantId, actor, action: 'role.create', objectType: 'role', objectId: newId, details: { permissions }, meta });
+          return roleView((await repo.role(tx, tenantId, newId))!);
+        }
+        const before = await repo.role(tx, tenantId, id);
+        if (!before) throw notFound('role_not_found');
+        if (before.builtin) throw forbidden('role_builtin_readonly');
+        await repo.updateRole(tx, tenantId, id, input.name, permissions);
+        await repo.recordHistory(tx, { tenantId, actor, kind: 'role.update', subjectType: 'role', subjectId: id, subjectLabel: input.name, before: { name: before.name, permissions: sortPerms(before.permissions) }, after: { name: input.name, permissions }, reason: input.reason ?? null });
+        await audit.record(tx, { tenantId, actor, action: 'role.update', objectType: 'role', objectId: id, details: { permissions }, meta });
+        return roleView((await repo.role(tx, tenantId, id))!);
+      });
+    },
+    async deleteRole(auth: Auth, id: string, meta: RequestMeta) {
+      const tenantId = tenantOfAuth(auth);
+      await db.tenant(tenantId, async (tx) => {
+        const r = await repo.role(tx, tenantId, id);
+        if (!r) throw notFound('role_not_found');
+        if (r.builtin) throw forbidden('role_builtin_readonly');
+        if ((await repo.roleAssignments(tx, tenantId, id)).n > 0) throw conflict('role_in_use');
+        await repo.deleteRole(tx, tenantId, id);
+        await repo.recordHistory(tx, { tenantId, actor: actorOfAuth(auth), kind: 'role.delete', subjectType: 'role', subjectId: id, subjectLabel: r.name, before: { name: r.name, permissions: r.permissions }, after: null });
+        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'role.delete', objectType: 'role', objectId: id, meta });
+      });
+    },
+
+    // ---------------------------------------------------------------- entitlements (operator) -----
+    async getTenantAccess(tenantId: string) {
+      return db.platform(async (tx) => {
+        const t = await tx.maybeOne<{ id: string; name: string; status: string; plan: string }>(`SELECT id, name, status, plan FROM tenants WHERE id = $1`, [tenantId]);
+        if (!t) throw notFound('tenant_not_found');
+        await tx.actAsTenant(tenantId);
+        const ent = await entitlementsOf(tx, tenantId);
+        const used = await repo.seatsUsed(tx, tenantId, ctx.now());
+        const roles = (await repo.roles(tx, tenantId)).map(roleView);
+        return { tenant: t, entitlements: { modules: ent.modules, seatLimit: ent.seatLimit, tier: ent.tier, updatedAt: ent.updatedAt }, seatsUsed: used.users + used.invitations, roles };
+      });
+    },
+    async setEntitlements(actor: Actor, tenantId: string, input: { modules: string[]; seatLimit: number; tier: Level; reason: string }, meta: RequestMeta) {
+      return db.platform(async (tx) => {
+        const t = await tx.maybeOne(`SELECT 1 FROM tenants WHERE id = $1`, [tenantId]);
+        if (!t) throw notFound('tenant_not_found');
+        await tx.actAsTenant(tenantId);
+        const r = await applyEntitlements(tx, tenantId, input, actor, input.reason, null);
+        await audit.record(tx, { tenantId: null, actor, action: 'platform.entitlements.update', objectType: 'tenant', objectId: tenantId, details: { after: { modules: r.modules, seatLimit: r.seatLimit, tier: r.tier } }, meta });
+        return r;
+      });
+    },
+    /** Used by tenants.setStatus inside its platform transaction (acting for the tenant). */
+    async recordStatusChange(tx: Tx, tenantId: string, actor: Actor, before: string, after: string, reason: string) {
+      await repo.recordHistory(tx, { tenantId, actor, kind: 'tenant.status', subjectType: 'tenant', subjectId: tenantId, before: { status: before }, after: { status: after }, reason });
+      if (after === 'terminated') {
+        await tx.execute(`UPDATE sessions SET revoked_at = now(), revoked_reason = 'tenant_terminated' WHERE tenant_id = $1 AND revoked_at IS NULL`, [tenantId]);
+      }
+    },
+
+    // ---------------------------------------------------------------- requests --------------------
+    async createRequest(auth: Auth, input: { type: 'module' | 'tier' | 'seats'; module?: string; tier?: Level; seats?: number; reason: string }, meta: RequestMeta) {
+      const tenantId = tenantOfAuth(auth);
+      return db.tenant(tenantId, async (tx) => {
+        const ent = await entitlementsOf(tx, tenantId);
+        if (input.type === 'module') {
+          if (!input.module || !(ENTITLABLE_MODULES as string[]).includes(input.module)) throw fieldError('module', 'required');
+          if (ent.modules.includes(input.module)) throw fieldError('module', 'module_already_entitled');
+        }
+        if (input.type === 'tier') {
+          if (!input.tier) throw fieldError('tier', 'required');
+          if (levelRank(input.tier) <= levelRank(ent.tier)) throw fieldError('tier', 'tier_not_higher', { tier: ent.tier });
+        }
+        if (input.type === 'seats') {
+          if (!input.seats) throw fieldError('seats', 'required');
+          if (input.seats <= ent.seatLimit) throw fieldError('seats', 'seats_not_higher', { limit: ent.seatLimit });
+        }
+        const id = crypto.randomUUID();
+        await tx.execute(
+          `INSERT INTO permission_requests (tenant_id, id, type, module, tier, seats, reason, requested_by, requested_by_label) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+          [tenantId, id, input.type, input.type === 'module' ? input.module : null, input.type === 'tier' ? input.tier : null, input.type === 'seats' ? input.seats : null, input.reason, auth.user.id, auth.user.email],
+        );
+        await repo.recordHistory(tx, {
+          tenantId, actor: actorOfAuth(auth), kind: 'request.create', subjectType: 'request', subjectId: id,
+          before: { modules: ent.modules, seatLimit: ent.seatLimit, tier: ent.tier }, after: { type: input.type, module: input.module, tier: input.tier, seats: input.seats }, reason: input.reason, requestId: id,
+        });
+        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'access.request.create', objectType: 'permission_request', objectId: id, details: { type: input.type }, meta });
+        return { id };
+      });
+    },
+    async listRequests(scope: { tenantId: string } | { platform: true; status?: string; tenantId?: string }) {
+      const run = async (tx: Tx) =>
+        (
+          await tx.query<Record<string, unknown>>(
+            `SELECT r.*, t.name AS tenant_name FROM permission_requests r JOIN tenants t ON t.id = r.tenant_id
+              WHERE ($1::uuid IS NULL OR r.tenant_id = $1) AND ($2::text IS NULL OR r.status = $2)
+              ORDER BY r.requested_at DESC LIMIT 500`,
+            ['tenantId' in scope ? (scope.tenantId ?? null) : null, 'status' in scope ? (scope.status ?? null) : null],
+          )
+        ).map((r) => ({
+          id: r.id as string,
+          tenantId: r.tenant_id as string,
+          tenantName: r.tenant_name as string,
+          type: r.type as string,
+          module: r.module as string | null,
+          tier: r.tier as string | null,
+          seats: r.seats as number | null,
+          reason: r.reason as string,
+          status: r.status as string,
+          requestedBy: r.requested_by_label as string | null,
+          requestedAt: r.requested_at as Date,
+          decidedBy: r.decided_by as string | null,
+          decidedAt: r.decided_at as Date | null,
+          comment: r.decision_comment as string | null,
+          effectiveFrom: r.effective_from as Date | null,
+          appliedAt: r.applied_at as Date | null,
+        }));
+      return 'platform' in scope ? db.platform(run) : db.tenant(scope.tenantId, run);
+    },
+
+    async decideRequest(actor: Actor, tenantId: string, id: string, decision: { approve: boolean; comment: string; effectiveFrom?: Date | null }, meta: RequestMeta) {
+      return db.platform(async (tx) => {
+        await tx.actAsTenant(tenantId);
+        const r = await tx.maybeOne<{ status: string; type: string; module: string | null; tier: string | null; seats: number | null; reason: string }>(
+          `SELECT status, type, module, tier, seats, reason FROM permission_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+          [tenantId, id],
+        );
+        if (!r) throw notFound('request_not_found');
+        if (r.status !== 'pending') throw conflict('request_not_pending', { status: r.status });
+        const now = ctx.now();
+        const effectiveFrom = decision.approve && decision.effectiveFrom && decision.effectiveFrom.getTime() > now.getTime() ? decision.effectiveFrom : null;
+        await tx.execute(
+          `UPDATE permission_requests SET status = $3, decided_by = $4, decided_at = $5, decision_comment = $6, effective_from = $7 WHERE tenant_id = $1 AND id = $2`,
+          [tenantId, id, decision.approve ? 'approved' : 'rejected', actor.label ?? actor.id ?? null, now, decision.comment, effectiveFrom],
+        );
+        await repo.recordHistory(tx, {
+          tenantId, actor, kind: decision.approve ? 'request.approve' : 'request.reject', subjectType: 'request', subjectId: id,
+          before: { status: 'pending' }, after: { status: decision.approve ? 'approved' : 'rejected', effectiveFrom }, reason: decision.comment, requestId: id,
+        });
+        await audit.record(tx, { tenantId: null, actor, action: decision.approve ? 'platform.access.request.approve' : 'platform.access.request.reject', objectType: 'permission_request', objectId: id, details: { tenantId, effectiveFrom }, meta });
+        if (decision.approve && !effectiveFrom) await applyRequest(tx, tenantId, id, r, actor);
+        return { id, status: decision.approve ? (effectiveFrom ? 'approved' : 'applied') : 'rejected' };
+      });
+    },
+
+    /** Applies approved requests whose effective date has come (job, hourly). */
+    async applyDueRequests(): Promise<number> {
+      const due = await db.platform((tx) =>
+        tx.query<{ tenant_id: string; id: string }>(`SELECT tenant_id, id FROM permission_requests WHERE status = 'approved' AND effective_from <= $1`, [ctx.now()]),
+      );
+      for (const d of due) {
+        await db.platform(async (tx) => {
+          await tx.actAsTenant(d.tenant_id);
+          const r = await tx.maybeOne<{ status: string; type: string; module: string | null; tier: string | null; seats: number | null; reason: string }>(
+            `SELECT status, type, module, tier, seats, reason FROM permission_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+            [d.tenant_id, d.id],
+          );
+          if (r?.status === 'approved') await applyRequest(tx, d.tenant_id, d.id, r, { kind: 'system', label: 'access.apply-due-requests' });
+        });
+      }
+      return due.length;
+    },
+
+    // ---------------------------------------------------------------- history / denials -----------
+    async history(filter: { tenantId?: string | null; kind?: string | null; from?: Date | null; to?: Date | null; q?: string | null }, platform: boolean) {
+      const run = (tx: Tx) =>
+        tx.query<Record<string, unknown>>(
+          `SELECT h.*, t.name AS tenant_name FROM permission_history h JOIN tenants t ON t.id = h.tenant_id
+            WHERE ($1::uuid IS NULL OR h.tenant_id = $1) AND ($2::text IS NULL OR h.kind LIKE $2 || '%')
+              AND ($3::timestamptz IS NULL OR h.occurred_at >= $3) AND ($4::timestamptz IS NULL OR h.occurred_at < $4)
+              AND ($5::text IS NULL OR h.subject_label ILIKE '%' || $5 || '%' OR h.actor_label ILIKE '%' || $5 || '%' OR h.reason ILIKE '%' || $5 || '%')
+            ORDER BY h.occurred_at DESC, h.id LIMIT 5000`,
+          [filter.tenantId ?? null, filter.kind ?? null, filter.from ?? null, filter.to ?? null, filter.q ?? null],
+        );
+      const rows = platform ? await db.platform(run) : await db.tenant(filter.tenantId!, run);
+      return rows.map((h) => ({
+        id: h.id as string,
+        tenantId: h.tenant_id as string,
+        tenantName: h.tenant_name as string,
+        occurredAt: h.occurred_at as Date,
+        actor: (h.actor_label as string | null) ?? (h.actor_id as string | null) ?? (h.actor_kind as string),
+        kind: h.kind as string,
+        subjectType: h.subject_type as string,
+        subjectId: h.subject_id as string | null,
+        subjectLabel: h.subject_label as string | null,
+        before: h.before as unknown,
+        after: h.after as unknown,
+        reason: h.reason as string | null,
+        requestId: h.request_id as string | null,
+      }));
+    },
+    async listDenials(auth: Auth) {
+      const tenantId = tenantOfAuth(auth);
+      return db.tenant(tenantId, async (tx) =>
+        (
+          await tx.query<Record<string, unknown>>(
+            `SELECT d.*, u.email FROM denials d LEFT JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.user_id WHERE d.tenant_id = $1 ORDER BY d.occurred_at DESC LIMIT 500`,
+            [tenantId],
+          )
+        ).map((d) => ({
+          id: d.id as string,
+          userId: d.user_id as string | null,
+          email: d.email as string | null,
+          permission: d.permission as string | null,
+          level: d.level as string | null,
+          reason: d.reason as string,
+          objectType: d.object_type as string | null,
+          objectId: d.object_id as string | null,
+          ip: d.ip as string | null,
+          occurredAt: d.occurred_at as Date,
+        })),
+      );
+    },
+
+    levels: LEVELS,
   };
+
+  async function applyRequest(
+    tx: Tx,
+    tenantId: string,
+    id: string,
+    r: { type: string; module: string | null; tier: string | null; seats: number | null; reason: string },
+    actor: Actor,
+  ): Promise<void> {
+    const ent = await entitlementsOf(tx, tenantId);
+    const next = { modules: [...ent.modules], seatLimit: ent.seatLimit, tier: ent.tier };
+    if (r.type === 'module' && r.module && !next.modules.includes(r.module)) next.modules.push(r.module);
+    if (r.type === 'tier' && r.tier && levelRank(r.tier) > levelRank(next.tier)) next.tier = r.tier as Level;
+    if (r.type === 'seats' && r.seats && r.seats > next.seatLimit) next.seatLimit = r.seats;
+    await applyEntitlements(tx, tenantId, next, actor, r.reason, id);
+    await tx.execute(`UPDATE permission_requests SET status = 'applied', applied_at = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, id, ctx.now()]);
+  }
 }
 
 export type AccessService = ReturnType<typeof accessService>;

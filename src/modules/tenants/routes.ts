@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { App } from '../../platform/http/app.js';
 import { notFound } from '../../platform/http/errors.js';
-import { requirePlatform, requireTenant, tenantOf } from '../security/guard.js';
+import { authOf, requirePlatform, requireTenant, tenantOf } from '../security/guard.js';
+import { actorOf } from '../security/service.js';
 import type { TenantsService } from './service.js';
 
 const tenantOut = z.object({
@@ -37,5 +38,20 @@ export function tenantsRoutes(app: App, tenants: TenantsService): void {
       },
     },
     async (req) => ({ items: await tenants.list(req.query) }),
+  );
+
+  app.put(
+    '/api/v1/platform/tenants/:id/status',
+    {
+      preHandler: requirePlatform('super_admin', 'billing_ops'),
+      schema: {
+        tags: ['platform'],
+        summary: 'Set a tenant’s state: restricted = read-only, suspended = billing and export only, terminated = ends all sessions',
+        params: z.object({ id: z.uuid() }),
+        body: z.object({ status: z.enum(['active', 'restricted', 'suspended', 'terminated']), reason: z.string().trim().min(1).max(2000) }),
+        response: { 200: tenantOut },
+      },
+    },
+    async (req) => tenants.setStatus(actorOf(authOf(req)), req.params.id, req.body.status, req.body.reason, req.meta),
   );
 }

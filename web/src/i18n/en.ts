@@ -1,3 +1,4 @@
+import { accessEn } from '../pages/access/i18n';
 /* English UI strings. Keep keys in sync with zh-CN.ts. */
 const en = {
   app: {
@@ -350,6 +351,7 @@ const en = {
     userName: 'Name',
     roles: 'Roles',
   },
+  access: accessEn,
 };
 
 export default en;

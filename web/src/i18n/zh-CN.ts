@@ -1,3 +1,4 @@
+import { accessZh } from '../pages/access/i18n';
 /* Simplified Chinese (default) UI strings. Keep keys in sync with en.ts. */
 const zhCN = {
   app: {
@@ -343,6 +344,7 @@ const zhCN = {
     userName: '姓名',
     roles: '角色',
   },
+  access: accessZh,
 };
 
 export default zhCN;

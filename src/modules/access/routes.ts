@@ -1,0 +1,275 @@
+import { z } from 'zod';
+import type { FastifyReply } from 'fastify';
+import type { App } from '../../platform/http/app.js';
+import { authOf, requirePlatform, requireTenant, tenantOf } from '../security/guard.js';
+import { actorOf } from '../security/service.js';
+import { ENTITLABLE_MODULES, LEVELS, SCOPES } from './catalog.js';
+import { requirePermission } from './guard.js';
+import type { AccessService } from './service.js';
+
+const uuid = z.uuid();
+const idParam = z.object({ id: uuid });
+const level = z.enum(LEVELS);
+const scope = z.enum(SCOPES);
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+const historyQuery = z.object({
+  kind: z.string().trim().max(60).optional(),
+  q: z.string().trim().max(100).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
+/** CSV (RFC 4180, UTF-8 with BOM for Excel); cells that a spreadsheet would run as formulas are neutralised. */
+export function toCsv(header: string[], rows: unknown[][]): string {
+  const cell = (v: unknown) => {
+    let s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return '\uFEFF' + [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+type HistoryItem = Awaited<ReturnType<AccessService['history']>>[number];
+function sendHistory(reply: FastifyReply, items: HistoryItem[], format: 'json' | 'csv', withTenant: boolean) {
+  if (format === 'json') return { items };
+  const header = [...(withTenant ? ['tenant'] : []), 'time', 'actor', 'kind', 'subject_type', 'subject', 'before', 'after', 'reason', 'request_id'];
+  const rows = items.map((h) => [
+    ...(withTenant ? [h.tenantName] : []), h.occurredAt, h.actor, h.kind, h.subjectType, h.subjectLabel ?? h.subjectId, h.before, h.after, h.reason, h.requestId,
+  ]);
+  reply
+    .header('Content-Type', 'text/csv; charset=utf-8')
+    .header('Content-Disposition', `attachment; filename="permission-history-${new Date().toISOString().slice(0, 10)}.csv"`)
+    .header('Cache-Control', 'private, no-store');
+  return reply.send(toCsv(header, rows));
+}
+
+export function accessRoutes(app: App, access: AccessService): void {
+  const tags = ['access'];
+
+  // ------------------------------------------------------------------ tenant console ------------
+  app.get('/api/v1/access/me', { preHandler: requireTenant, schema: { tags, summary: 'Your effective permissions, entitlements and data clearance (evaluated now)' } }, async (req) =>
+    access.me(authOf(req)),
+  );
+
+  const manageUsers = requirePermission('users.manage');
+  app.get('/api/v1/access/users', { preHandler: manageUsers, schema: { tags, summary: 'Users of your tenant, with roles, data scope, last sign-in and seats' } }, async (req) =>
+    access.listUsers(authOf(req)),
+  );
+  app.get('/api/v1/access/invitations', { preHandler: manageUsers, schema: { tags, summary: 'Invitations' } }, async (req) => ({ items: await access.listInvitations(authOf(req)) }));
+  app.post(
+    '/api/v1/access/invitations',
+    {
+      preHandler: manageUsers,
+      schema: {
+        tags,
+        summary: 'Invite a user by e-mail (link valid 7 days, single use, only for that e-mail); counts against the seat limit',
+        body: z.object({
+          email: z.string().trim().min(3).max(254),
+          roleIds: z.array(uuid).max(20).default([]),
+          departmentId: uuid.nullish(),
+          clearance: level.optional(),
+          scope: scope.optional(),
+        }),
+      },
+    },
+    async (req, reply) => {
+      reply.status(201).send(await access.invite(authOf(req), { ...req.body, locale: req.locale }, req.meta));
+    },
+  );
+  app.delete('/api/v1/access/invitations/:id', { preHandler: manageUsers, schema: { tags, summary: 'Revoke an open invitation', params: idParam } }, async (req, reply) => {
+    await access.revokeInvitation(authOf(req), req.params.id, req.meta);
+    reply.status(204).send();
+  });
+  app.patch(
+    '/api/v1/access/users/:id',
+    {
+      preHandler: manageUsers,
+      schema: {
+        tags,
+        summary: 'Edit a user: name, roles, clearance (≤ tier), scope, department',
+        params: idParam,
+        body: z.object({
+          name: text(100).optional(),
+          roleIds: z.array(uuid).max(20).optional(),
+          clearance: level.optional(),
+          scope: scope.optional(),
+          departmentId: uuid.nullable().optional(),
+          reason: z.string().trim().max(500).optional(),
+        }),
+      },
+    },
+    async (req) => access.updateUser(authOf(req), req.params.id, req.body, req.meta),
+  );
+  app.post('/api/v1/access/users/:id/disable', { preHandler: manageUsers, schema: { tags, summary: 'Disable a user; their sessions end at once', params: idParam } }, async (req) =>
+    access.setUserStatus(authOf(req), req.params.id, 'disabled', req.meta),
+  );
+  app.post('/api/v1/access/users/:id/enable', { preHandler: manageUsers, schema: { tags, summary: 'Re-enable a user', params: idParam } }, async (req) =>
+    access.setUserStatus(authOf(req), req.params.id, 'active', req.meta),
+  );
+
+  app.get('/api/v1/access/departments', { preHandler: manageUsers, schema: { tags, summary: 'Departments (a tree: parentId)' } }, async (req) => ({ items: await access.listDepartments(authOf(req)) }));
+  app.post(
+    '/api/v1/access/departments',
+    { preHandler: manageUsers, schema: { tags, summary: 'Create a department', body: z.object({ name: text(100), parentId: uuid.nullish() }) } },
+    async (req, reply) => {
+      reply.status(201).send(await access.createDepartment(authOf(req), req.body, req.meta));
+    },
+  );
+  app.patch(
+    '/api/v1/access/departments/:id',
+    { preHandler: manageUsers, schema: { tags, summary: 'Rename or move a department', params: idParam, body: z.object({ name: text(100).optional(), parentId: uuid.nullable().optional() }) } },
+    async (req) => access.updateDepartment(authOf(req), req.params.id, req.body, req.meta),
+  );
+  app.delete('/api/v1/access/departments/:id', { preHandler: manageUsers, schema: { tags, summary: 'Delete an empty department', params: idParam } }, async (req, reply) => {
+    await access.deleteDepartment(authOf(req), req.params.id, req.meta);
+    reply.status(204).send();
+  });
+
+  const manageRoles = requirePermission('roles.manage');
+  const roleBody = z.object({ name: text(60), permissions: z.array(z.string().max(60)).max(100), reason: z.string().trim().max(500).optional() });
+  app.get('/api/v1/access/roles', { preHandler: manageRoles, schema: { tags, summary: 'Roles of your tenant (built-in and custom)' } }, async (req) => ({ items: await access.listRoles(authOf(req)) }));
+  app.get('/api/v1/access/catalog', { preHandler: manageRoles, schema: { tags, summary: 'Permissions you may assign (entitled modules only)' } }, async (req) => ({
+    items: await access.assignableCatalog(authOf(req)),
+  }));
+  app.post('/api/v1/access/roles', { preHandler: manageRoles, schema: { tags, summary: 'Create a custom role (422 for permissions outside the entitlements)', body: roleBody } }, async (req, reply) => {
+    reply.status(201).send(await access.saveRole(authOf(req), null, req.body, req.meta));
+  });
+  app.put('/api/v1/access/roles/:id', { preHandler: manageRoles, schema: { tags, summary: 'Update a custom role', params: idParam, body: roleBody } }, async (req) =>
+    access.saveRole(authOf(req), req.params.id, req.body, req.meta),
+  );
+  app.delete('/api/v1/access/roles/:id', { preHandler: manageRoles, schema: { tags, summary: 'Delete an unassigned custom role', params: idParam } }, async (req, reply) => {
+    await access.deleteRole(authOf(req), req.params.id, req.meta);
+    reply.status(204).send();
+  });
+
+  app.get('/api/v1/access/requests', { preHandler: manageRoles, schema: { tags, summary: 'Your permission change requests' } }, async (req) => ({
+    items: await access.listRequests({ tenantId: tenantOf(req) }),
+  }));
+  app.post(
+    '/api/v1/access/requests',
+    {
+      preHandler: manageRoles,
+      schema: {
+        tags,
+        summary: 'Request a module, a higher tier or more seats',
+        body: z.object({
+          type: z.enum(['module', 'tier', 'seats']),
+          module: z.enum(ENTITLABLE_MODULES as [string, ...string[]]).optional(),
+          tier: level.optional(),
+          seats: z.number().int().min(1).max(100000).optional(),
+          reason: text(2000),
+        }),
+      },
+    },
+    async (req, reply) => {
+      reply.status(201).send(await access.createRequest(authOf(req), req.body, req.meta));
+    },
+  );
+
+  app.get('/api/v1/access/history', { preHandler: requirePermission('audit.view'), schema: { tags, summary: 'Permission history of your tenant (JSON or CSV)', querystring: historyQuery } }, async (req, reply) =>
+    sendHistory(reply, await access.history({ ...req.query, tenantId: tenantOf(req) }, false), req.query.format, false),
+  );
+  app.get('/api/v1/access/denials', { preHandler: requirePermission('audit.view'), schema: { tags, summary: 'Denied attempts in your tenant' } }, async (req) => ({
+    items: await access.listDenials(authOf(req)),
+  }));
+
+  app.get(
+    '/api/v1/access/export',
+    { preHandler: requirePermission('data.export'), config: { tenantState: 'billing' }, schema: { tags, summary: 'Export your users, roles and departments (JSON); available while suspended' } },
+    async (req) => {
+      const auth = authOf(req);
+      const [users, roles, departments] = [await access.listUsers(auth), await access.listRoles(auth), await access.listDepartments(auth)];
+      return { exportedAt: new Date(), users: users.items, roles, departments };
+    },
+  );
+
+  // Classified documents: the reference for data-level enforcement (RLS + app_can_see).
+  app.get(
+    '/api/v1/access/documents',
+    { preHandler: requirePermission('contracts.view'), schema: { tags, summary: 'Classified documents you may see (level, owner, department)', querystring: z.object({ q: z.string().trim().max(100).optional() }) } },
+    async (req) => access.listDocuments(authOf(req), req.query.q || null),
+  );
+  app.get('/api/v1/access/documents/:id', { preHandler: requirePermission('contracts.view'), schema: { tags, summary: 'One classified document (404 when not visible to you)', params: idParam } }, async (req) =>
+    access.getDocument(authOf(req), req.params.id, req.meta),
+  );
+  app.post(
+    '/api/v1/access/documents',
+    { preHandler: requirePermission('contracts.create'), schema: { tags, summary: 'Create a classified document (level ≤ your clearance)', body: z.object({ title: text(200), level, departmentId: uuid.nullish() }) } },
+    async (req, reply) => {
+      reply.status(201).send(await access.createDocument(authOf(req), req.body, req.meta));
+    },
+  );
+
+  // ------------------------------------------------------------------ public invitations --------
+  const token = z.object({ token: z.string().min(10).max(200) });
+  app.get('/api/v1/invitations/:token', { schema: { tags: ['invitations'], summary: 'What an invitation is for (410 expired/used)', params: token } }, async (req) =>
+    access.getInvitation(req.params.token),
+  );
+  app.post(
+    '/api/v1/invitations/:token',
+    {
+      schema: {
+        tags: ['invitations'],
+        summary: 'Accept: the invited e-mail sets name and password (single use)',
+        params: token,
+        body: z.object({ email: z.string().trim().min(3).max(254), name: text(100), password: z.string().min(1).max(1024) }),
+      },
+      config: { rateLimit: { max: 20, timeWindow: '10 minutes' } },
+    },
+    async (req, reply) => {
+      reply.status(201).send(await access.acceptInvitation(req.params.token, req.body, req.meta));
+    },
+  );
+
+  // ------------------------------------------------------------------ platform console ----------
+  const ptags = ['platform: access'];
+  const operatorView = requirePlatform('super_admin', 'auditor', 'billing_ops', 'support_agent', 'reviewer');
+  const operatorEdit = requirePlatform('super_admin');
+  app.get('/api/v1/platform/tenants/:id/access', { preHandler: operatorView, schema: { tags: ptags, summary: 'A tenant’s entitlements, seats, state and roles', params: idParam } }, async (req) =>
+    access.getTenantAccess(req.params.id),
+  );
+  app.put(
+    '/api/v1/platform/tenants/:id/entitlements',
+    {
+      preHandler: operatorEdit,
+      schema: {
+        tags: ptags,
+        summary: 'Set a tenant’s modules, seat limit and tier (roles follow at once)',
+        params: idParam,
+        body: z.object({
+          modules: z.array(z.enum(ENTITLABLE_MODULES as [string, ...string[]])).max(10),
+          seatLimit: z.number().int().min(1).max(100000),
+          tier: level,
+          reason: text(2000),
+        }),
+      },
+    },
+    async (req) => access.setEntitlements(actorOf(authOf(req)), req.params.id, req.body, req.meta),
+  );
+  app.get(
+    '/api/v1/platform/access/requests',
+    { preHandler: operatorView, schema: { tags: ptags, summary: 'Permission change requests of all tenants', querystring: z.object({ status: z.enum(['pending', 'approved', 'rejected', 'applied']).optional(), tenantId: uuid.optional() }) } },
+    async (req) => ({ items: await access.listRequests({ platform: true, status: req.query.status, tenantId: req.query.tenantId }) }),
+  );
+  const decideParams = z.object({ tenantId: uuid, id: uuid });
+  app.post(
+    '/api/v1/platform/access/requests/:tenantId/:id/approve',
+    {
+      preHandler: operatorEdit,
+      schema: { tags: ptags, summary: 'Approve (optionally effective from a date); the change is applied then', params: decideParams, body: z.object({ comment: z.string().trim().max(2000).default(''), effectiveFrom: z.coerce.date().nullish() }) },
+    },
+    async (req) => access.decideRequest(actorOf(authOf(req)), req.params.tenantId, req.params.id, { approve: true, comment: req.body.comment, effectiveFrom: req.body.effectiveFrom ?? null }, req.meta),
+  );
+  app.post(
+    '/api/v1/platform/access/requests/:tenantId/:id/reject',
+    { preHandler: operatorEdit, schema: { tags: ptags, summary: 'Reject with a comment', params: decideParams, body: z.object({ comment: text(2000) }) } },
+    async (req) => access.decideRequest(actorOf(authOf(req)), req.params.tenantId, req.params.id, { approve: false, comment: req.body.comment }, req.meta),
+  );
+  app.get(
+    '/api/v1/platform/access/history',
+    { preHandler: operatorView, schema: { tags: ptags, summary: 'Permission history of all tenants (JSON or CSV)', querystring: historyQuery.extend({ tenantId: uuid.optional() }) } },
+    async (req, reply) => sendHistory(reply, await access.history({ ...req.query, tenantId: req.query.tenantId ?? null }, true), req.query.format, true),
+  );
+}

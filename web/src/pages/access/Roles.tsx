@@ -1,0 +1,90 @@
+import { Alert, Button, Card, Checkbox, Form, Input, Modal, Popconfirm, Space, Table, Tag, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import ProblemAlert from '../../components/ProblemAlert';
+import { accessApi, type CatalogEntry, type Role } from './accessApi';
+
+export default function Roles() {
+  const { t } = useTranslation();
+  const [roles, setRoles] = useState<Role[]>([]);
+  const [catalog, setCatalog] = useState<CatalogEntry[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [editing, setEditing] = useState<Role | 'new' | null>(null);
+  const [form] = Form.useForm<{ name: string; permissions: string[] }>();
+
+  const load = useCallback(async () => {
+    try {
+      const [r, c] = await Promise.all([accessApi.roles(), accessApi.catalog()]);
+      setRoles(r.items);
+      setCatalog(c.items);
+    } catch (e) {
+      setError(e);
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const modules = [...new Set(catalog.map((c) => c.module))];
+  const save = async (v: { name: string; permissions: string[] }) => {
+    try {
+      if (editing === 'new') await accessApi.createRole(v);
+      else if (editing) await accessApi.updateRole(editing.id, v);
+      setEditing(null);
+      await load();
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <Card title={t('access.roles.title')} extra={<Button type="primary" data-testid="create-role" onClick={() => { form.setFieldsValue({ name: '', permissions: [] }); setEditing('new'); }}>{t('access.roles.create')}</Button>}>
+      <Alert type="info" showIcon style={{ marginBottom: 16 }} message={t('access.roles.readOnlyHint')} />
+      <ProblemAlert error={error} onClose={() => setError(null)} />
+      <Table<Role>
+        rowKey="id"
+        dataSource={roles}
+        pagination={false}
+        columns={[
+          { title: t('access.roles.name'), render: (_, r) => (r.builtin ? t(`roles.${r.key}`, { defaultValue: r.name }) : r.name) },
+          { title: '', render: (_, r) => <Tag color={r.builtin ? 'blue' : 'purple'}>{r.builtin ? t('access.roles.builtin') : t('access.roles.custom')}</Tag> },
+          { title: t('access.roles.permissions'), render: (_, r) => <Typography.Text style={{ fontSize: 12 }}>{r.permissions.join(', ')}</Typography.Text> },
+          { title: t('access.roles.users'), dataIndex: 'userCount' },
+          {
+            title: '',
+            render: (_, r) =>
+              r.builtin ? null : (
+                <Space>
+                  <Button size="small" onClick={() => { form.setFieldsValue({ name: r.name, permissions: r.permissions }); setEditing(r); }}>{t('access.users.edit')}</Button>
+                  <Popconfirm title={t('access.roles.confirmDelete')} onConfirm={async () => { try { await accessApi.deleteRole(r.id); await load(); } catch (e) { setError(e); } }}>
+                    <Button size="small" danger>{t('access.roles.delete')}</Button>
+                  </Popconfirm>
+                </Space>
+              ),
+          },
+        ]}
+      />
+      <Modal open={!!editing} title={editing === 'new' ? t('access.roles.create') : (editing as Role | null)?.name} onCancel={() => setEditing(null)} onOk={() => form.submit()} width={640} destroyOnHidden>
+        <Form form={form} layout="vertical" onFinish={save}>
+          <Form.Item name="name" label={t('access.roles.name')} rules={[{ required: true, max: 60 }]}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="permissions" label={t('access.roles.permissions')}>
+            <Checkbox.Group style={{ width: '100%' }}>
+              {modules.map((m) => (
+                <div key={m} style={{ marginBottom: 8 }}>
+                  <Typography.Text strong>{t(`access.module.${m}`)}</Typography.Text>
+                  <div>
+                    {catalog.filter((c) => c.module === m).map((c) => (
+                      <Checkbox key={c.key} value={c.key}>{c.key}</Checkbox>
+                    ))}
+                  </div>
+                </div>
+              ))}
+            </Checkbox.Group>
+          </Form.Item>
+        </Form>
+      </Modal>
+    </Card>
+  );
+}

@@ -1,0 +1,129 @@
+import { api } from '../../api';
+
+export const LEVELS = ['public', 'internal', 'confidential', 'restricted'] as const;
+export const SCOPES = ['own', 'department', 'department_and_below', 'tenant'] as const;
+export const MODULES = ['drafting', 'approval', 'signing', 'archiving', 'analytics', 'api_access'] as const;
+
+export interface AccessUser {
+  id: string;
+  email: string;
+  name: string;
+  status: string;
+  clearance: string;
+  scope: string;
+  departmentId: string | null;
+  roleIds: string[];
+  roles: string[];
+  lastLoginAt: string | null;
+}
+export interface Role {
+  id: string;
+  key: string;
+  name: string;
+  permissions: string[];
+  builtin: boolean;
+  userCount: number;
+}
+export interface Department {
+  id: string;
+  name: string;
+  parentId: string | null;
+  userCount: number;
+}
+export interface CatalogEntry {
+  key: string;
+  module: string;
+  readOnly: boolean;
+}
+export interface PermissionRequest {
+  id: string;
+  tenantId: string;
+  tenantName: string;
+  type: string;
+  module: string | null;
+  tier: string | null;
+  seats: number | null;
+  reason: string;
+  status: string;
+  requestedBy: string | null;
+  requestedAt: string;
+  comment: string | null;
+  effectiveFrom: string | null;
+}
+export interface HistoryEntry {
+  id: string;
+  tenantId: string;
+  tenantName: string;
+  occurredAt: string;
+  actor: string;
+  kind: string;
+  subjectType: string;
+  subjectLabel: string | null;
+  subjectId: string | null;
+  before: unknown;
+  after: unknown;
+  reason: string | null;
+  requestId: string | null;
+}
+export interface AccessMe {
+  permissions: string[];
+  tenantStatus: string;
+  entitlements: { modules: string[]; seatLimit: number; tier: string };
+  clearance: string;
+  scope: string;
+  roles: string[];
+}
+export interface TenantAccess {
+  tenant: { id: string; name: string; status: string; plan: string };
+  entitlements: { modules: string[]; seatLimit: number; tier: string; updatedAt: string | null };
+  seatsUsed: number;
+  roles: Role[];
+}
+
+export interface HistoryFilter {
+  kind?: string;
+  q?: string;
+  from?: string;
+  to?: string;
+  tenantId?: string;
+}
+
+export const accessApi = {
+  me: () => api.get<AccessMe>('/access/me'),
+  users: () => api.get<{ items: AccessUser[]; seats: { used: number; limit: number } }>('/access/users'),
+  invite: (body: { email: string; roleIds: string[]; departmentId?: string | null; clearance?: string; scope?: string }) =>
+    api.post<{ id: string }>('/access/invitations', body),
+  updateUser: (id: string, body: Partial<{ name: string; roleIds: string[]; clearance: string; scope: string; departmentId: string | null }>) =>
+    api.patch<AccessUser>(`/access/users/${id}`, body),
+  disable: (id: string) => api.post<AccessUser>(`/access/users/${id}/disable`, {}),
+  enable: (id: string) => api.post<AccessUser>(`/access/users/${id}/enable`, {}),
+  roles: () => api.get<{ items: Role[] }>('/access/roles'),
+  catalog: () => api.get<{ items: CatalogEntry[] }>('/access/catalog'),
+  createRole: (body: { name: string; permissions: string[] }) => api.post<Role>('/access/roles', body),
+  updateRole: (id: string, body: { name: string; permissions: string[] }) => api.put<Role>(`/access/roles/${id}`, body),
+  deleteRole: (id: string) => api.delete<void>(`/access/roles/${id}`),
+  departments: () => api.get<{ items: Department[] }>('/access/departments'),
+  createDepartment: (body: { name: string; parentId?: string | null }) => api.post<Department>('/access/departments', body),
+  deleteDepartment: (id: string) => api.delete<void>(`/access/departments/${id}`),
+  requests: () => api.get<{ items: PermissionRequest[] }>('/access/requests'),
+  createRequest: (body: { type: string; module?: string; tier?: string; seats?: number; reason: string }) => api.post<{ id: string }>('/access/requests', body),
+  history: (f: HistoryFilter, platform: boolean) =>
+    api.get<{ items: HistoryEntry[] }>(platform ? '/platform/access/history' : '/access/history', { query: { ...f } }),
+  historyCsvUrl: (f: HistoryFilter, platform: boolean) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries({ ...f, format: 'csv' })) if (v) p.set(k, String(v));
+    return `/api/v1/${platform ? 'platform/access/history' : 'access/history'}?${p.toString()}`;
+  },
+  // operator
+  tenantAccess: (id: string) => api.get<TenantAccess>(`/platform/tenants/${id}/access`),
+  setEntitlements: (id: string, body: { modules: string[]; seatLimit: number; tier: string; reason: string }) =>
+    api.put<unknown>(`/platform/tenants/${id}/entitlements`, body),
+  setStatus: (id: string, body: { status: string; reason: string }) => api.put<unknown>(`/platform/tenants/${id}/status`, body),
+  platformRequests: (status?: string) => api.get<{ items: PermissionRequest[] }>('/platform/access/requests', { query: { status } }),
+  approve: (tenantId: string, id: string, body: { comment: string; effectiveFrom?: string | null }) =>
+    api.post<unknown>(`/platform/access/requests/${tenantId}/${id}/approve`, body),
+  reject: (tenantId: string, id: string, comment: string) => api.post<unknown>(`/platform/access/requests/${tenantId}/${id}/reject`, { comment }),
+  tenants: (q?: string) => api.get<{ items: Array<{ id: string; name: string; uscc: string; status: string; plan: string; createdAt: string }> }>('/platform/tenants', { query: { q } }),
+  invitation: (token: string) => api.get<{ email: string; tenantName: string; expiresAt: string }>(`/invitations/${encodeURIComponent(token)}`),
+  accept: (token: string, body: { email: string; name: string; password: string }) => api.post<{ userId: string }>(`/invitations/${encodeURIComponent(token)}`, body),
+};

@@ -1,0 +1,78 @@
+/* Strings of the access pages (tenant console and operator side), merged under the `access` key. */
+export const accessZh = {
+  nav: { users: '用户', roles: '角色', departments: '部门', requests: '权限申请', history: '权限历史', tenants: '租户', requestQueue: '权限申请审批', platformHistory: '权限历史' },
+  level: { public: '公开', internal: '内部', confidential: '机密', restricted: '核心机密' },
+  scope: { own: '本人', department: '本部门', department_and_below: '本部门及下级', tenant: '全租户' },
+  module: { core: '基础', drafting: '起草', approval: '审批', signing: '签署', archiving: '归档', analytics: '统计分析', api_access: 'API 接入' },
+  userStatus: { active: '在用', disabled: '已停用', invited: '已邀请' },
+  requestStatus: { pending: '待审批', approved: '已批准（待生效）', rejected: '已驳回', applied: '已生效' },
+  requestType: { module: '开通模块', tier: '提升密级上限', seats: '增加席位' },
+  users: {
+    title: '用户管理', invite: '邀请用户', email: '邮箱', name: '姓名', roles: '角色', status: '状态', clearance: '数据密级', scope: '数据范围',
+    department: '部门', lastLogin: '最近登录', never: '从未登录', actions: '操作', disable: '停用', enable: '启用', edit: '编辑',
+    seats: '席位：已用 {{used}} / 上限 {{limit}}', invited: '邀请已发送至 {{email}}', confirmDisable: '停用后该用户的登录会话立即失效，确定停用？', saved: '已保存',
+  },
+  roles: {
+    title: '角色管理', builtin: '内置', custom: '自定义', create: '新建角色', name: '角色名称', permissions: '权限', users: '用户数',
+    readOnlyHint: '内置角色只读；自定义角色只能包含贵租户已开通模块的权限。', delete: '删除', confirmDelete: '确定删除该角色？',
+  },
+  departments: { title: '部门', add: '新建部门', name: '部门名称', parent: '上级部门', none: '（顶级）', delete: '删除' },
+  requests: {
+    title: '权限变更申请', create: '提交申请', type: '申请类型', module: '模块', tier: '密级上限', seats: '席位数', reason: '申请理由',
+    status: '状态', requestedAt: '提交时间', comment: '审批意见', current: '当前：模块 {{modules}}；席位 {{seats}}；密级上限 {{tier}}', submitted: '申请已提交',
+    tenant: '租户', approve: '批准', reject: '驳回', effectiveFrom: '生效日期（可选）', decide: '审批', filter: '状态',
+  },
+  history: {
+    title: '权限变更历史', time: '时间', actor: '操作人', kind: '类型', subject: '对象', change: '变更', reason: '原因', exportCsv: '导出 CSV',
+    filterKind: '按类型筛选', search: '搜索对象 / 操作人 / 原因', tenant: '租户',
+  },
+  tenants: {
+    title: '租户', name: '名称', status: '状态', plan: '套餐', open: '权限设置', entitlements: '权益', modules: '已开通模块', seatLimit: '席位上限',
+    tier: '密级上限', seatsUsed: '已用席位', reason: '变更原因', save: '保存权益', state: '租户状态', setState: '更改状态', saved: '已保存',
+    stateHelp: '受限 = 只读；暂停 = 仅账单、付款与数据导出；终止 = 立即结束所有会话。',
+  },
+  tenantStatus: { active: '正常', restricted: '受限（只读）', suspended: '已暂停', terminated: '已终止' },
+  invitation: {
+    title: '接受邀请', intro: '您被邀请加入「{{tenant}}」。请确认受邀邮箱并设置姓名和密码。', email: '受邀邮箱', name: '姓名', password: '密码',
+    submit: '完成注册', done: '注册完成，请登录。', login: '去登录',
+  },
+};
+
+export const accessEn: typeof accessZh = {
+  nav: { users: 'Users', roles: 'Roles', departments: 'Departments', requests: 'Permission requests', history: 'Permission history', tenants: 'Tenants', requestQueue: 'Permission requests', platformHistory: 'Permission history' },
+  level: { public: 'Public', internal: 'Internal', confidential: 'Confidential', restricted: 'Restricted' },
+  scope: { own: 'Own', department: 'Department', department_and_below: 'Department and below', tenant: 'Whole tenant' },
+  module: { core: 'Core', drafting: 'Drafting', approval: 'Approval', signing: 'Signing', archiving: 'Archiving', analytics: 'Analytics', api_access: 'API access' },
+  userStatus: { active: 'Active', disabled: 'Disabled', invited: 'Invited' },
+  requestStatus: { pending: 'Pending', approved: 'Approved (scheduled)', rejected: 'Rejected', applied: 'Applied' },
+  requestType: { module: 'Enable a module', tier: 'Raise the tier', seats: 'More seats' },
+  users: {
+    title: 'Users', invite: 'Invite user', email: 'E-mail', name: 'Name', roles: 'Roles', status: 'Status', clearance: 'Clearance', scope: 'Data scope',
+    department: 'Department', lastLogin: 'Last sign-in', never: 'Never', actions: 'Actions', disable: 'Disable', enable: 'Enable', edit: 'Edit',
+    seats: 'Seats: {{used}} used of {{limit}}', invited: 'Invitation sent to {{email}}', confirmDisable: 'The user’s sessions end at once. Disable?', saved: 'Saved',
+  },
+  roles: {
+    title: 'Roles', builtin: 'Built-in', custom: 'Custom', create: 'New role', name: 'Role name', permissions: 'Permissions', users: 'Users',
+    readOnlyHint: 'Built-in roles are read-only; custom roles can hold only permissions of modules your organisation is entitled to.', delete: 'Delete', confirmDelete: 'Delete this role?',
+  },
+  departments: { title: 'Departments', add: 'New department', name: 'Name', parent: 'Parent', none: '(top level)', delete: 'Delete' },
+  requests: {
+    title: 'Permission change requests', create: 'Submit request', type: 'Type', module: 'Module', tier: 'Tier', seats: 'Seats', reason: 'Reason',
+    status: 'Status', requestedAt: 'Submitted', comment: 'Decision comment', current: 'Now: modules {{modules}}; seats {{seats}}; tier {{tier}}', submitted: 'Request submitted',
+    tenant: 'Tenant', approve: 'Approve', reject: 'Reject', effectiveFrom: 'Effective from (optional)', decide: 'Decide', filter: 'Status',
+  },
+  history: {
+    title: 'Permission history', time: 'Time', actor: 'By', kind: 'Kind', subject: 'Subject', change: 'Change', reason: 'Reason', exportCsv: 'Export CSV',
+    filterKind: 'Filter by kind', search: 'Search subject / actor / reason', tenant: 'Tenant',
+  },
+  tenants: {
+    title: 'Tenants', name: 'Name', status: 'Status', plan: 'Plan', open: 'Access settings', entitlements: 'Entitlements', modules: 'Modules', seatLimit: 'Seat limit',
+    tier: 'Tier (highest level)', seatsUsed: 'Seats used', reason: 'Reason for the change', save: 'Save entitlements', state: 'Tenant state', setState: 'Change state', saved: 'Saved',
+    stateHelp: 'Restricted = read-only; suspended = billing, payment and data export only; terminated = all sessions end now.',
+  },
+  tenantStatus: { active: 'Active', restricted: 'Restricted (read-only)', suspended: 'Suspended', terminated: 'Terminated' },
+  invitation: {
+    title: 'Accept invitation', intro: 'You are invited to join {{tenant}}. Confirm the invited e-mail and set your name and password.', email: 'Invited e-mail', name: 'Name', password: 'Password',
+    submit: 'Create account', done: 'Your account is ready. Please sign in.', login: 'Sign in',
+  },
+};
