@@ -25,7 +25,13 @@ async function main() {
   }
 
   const jobs = config.runJobs
-    ? startJobs([{ name: 'registration-draft-expiry', pattern: '17 * * * *', run: () => services.onboarding.expireStaleDrafts() }], ctx.log)
+    ? startJobs(
+        [
+          { name: 'registration-draft-expiry', pattern: '17 * * * *', run: () => services.onboarding.expireStaleDrafts() },
+          { name: 'contract-expiry-reminders', pattern: '5 1 * * *', run: () => services.contracts.runExpiryReminders() },
+        ],
+        ctx.log,
+      )
     : { stop: () => undefined };
 
   await app.listen({ port: config.port, host: config.host });
