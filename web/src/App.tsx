@@ -14,6 +14,12 @@ import RegisterWizard from './pages/onboarding/RegisterWizard';
 import RegistrationDetail from './pages/platform/RegistrationDetail';
 import RegistrationQueue from './pages/platform/RegistrationQueue';
 import TenantHome from './pages/tenant/TenantHome';
+import ContractList from './pages/contracts/ContractList';
+import ContractNew from './pages/contracts/ContractNew';
+import ContractDetail from './pages/contracts/ContractDetail';
+import ContractDashboard from './pages/contracts/ContractDashboard';
+import SignPage from './pages/contracts/SignPage';
+import VerifyPage from './pages/contracts/VerifyPage';
 
 export default function App() {
   return (
@@ -25,6 +31,10 @@ export default function App() {
         <Route path="register" element={<RegisterWizard />} />
         <Route path="register/status" element={<RegisterStatus />} />
         <Route path="register/resume" element={<RegisterResume />} />
+
+        {/* contracts (public) */}
+        <Route path="sign/:token" element={<SignPage />} />
+        <Route path="verify" element={<VerifyPage />} />
 
         {/* auth */}
         <Route path="login" element={<Login />} />
@@ -62,6 +72,10 @@ export default function App() {
           }
         >
           <Route index element={<TenantHome />} />
+          <Route path="contracts" element={<ContractList />} />
+          <Route path="contracts/new" element={<ContractNew />} />
+          <Route path="contracts/dashboard" element={<ContractDashboard />} />
+          <Route path="contracts/:id" element={<ContractDetail />} />
           <Route path="*" element={<NotFound />} />
         </Route>
 

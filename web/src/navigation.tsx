@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { AuditOutlined, HomeOutlined } from '@ant-design/icons';
+import { AuditOutlined, DashboardOutlined, FileTextOutlined, HomeOutlined } from '@ant-design/icons';
 
 /**
  * Left-menu entries of the consoles. Later areas (contracts, users, security, ...)
@@ -13,7 +13,11 @@ export interface NavItem {
   roles?: string[];
 }
 
-export const tenantNav: NavItem[] = [{ key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> }];
+export const tenantNav: NavItem[] = [
+  { key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> },
+  { key: 'contracts', path: '/tenant/contracts', labelKey: 'contracts.nav', icon: <FileTextOutlined /> },
+  { key: 'contract-dashboard', path: '/tenant/contracts/dashboard', labelKey: 'contracts.dashboardNav', icon: <DashboardOutlined /> },
+];
 
 export const platformNav: NavItem[] = [
   {

@@ -1,3 +1,4 @@
+import { contractsEn } from '../pages/contracts/i18n';
 /* English UI strings. Keep keys in sync with zh-CN.ts. */
 const en = {
   app: {
@@ -346,6 +347,7 @@ const en = {
     userName: 'Name',
     roles: 'Roles',
   },
+  contracts: contractsEn,
 };
 
 export default en;

@@ -1,3 +1,4 @@
+import { contractsZh } from '../pages/contracts/i18n';
 /* Simplified Chinese (default) UI strings. Keep keys in sync with en.ts. */
 const zhCN = {
   app: {
@@ -339,6 +340,7 @@ const zhCN = {
     userName: '姓名',
     roles: '角色',
   },
+  contracts: contractsZh,
 };
 
 export default zhCN;
