@@ -224,7 +224,9 @@ describe('contracts: drafting, numbering, templates, versions, attachments, sear
     const renewed = await mk('自动续约的服务合同', inDays(25), { autoRenew: true });
     const terminated = await mk('已终止的服务合同', inDays(5));
     ok(await managerA.post(`/api/v1/contracts/${terminated}/terminate`));
+    const ended = await mk('已过期的服务合同', inDays(-1));
     const first = await env.services.contracts.runExpiryReminders();
+    expect(ok<{ status: string }>(await managerA.get(`/api/v1/contracts/${ended}`)).status).toBe('expired');
     expect(first.sent).toBe(1);
     const again = await env.services.contracts.runExpiryReminders();
     expect(again.sent).toBe(0);

@@ -1043,6 +1043,7 @@ export function contractsService(ctx: AppContext) {
     /**
      * Expiry reminders (job): for every active tenant, signed/archived contracts that are not renewed
      * (auto_renew) end within 90/30/7 days (in the tenant's zone): one reminder per threshold, to the owner.
+     * Signed contracts whose end date has passed (and that do not renew) become `expired`.
      */
     async runExpiryReminders(): Promise<{ sent: number }> {
       const tenants = await db.platform((tx) => tx.query<{ id: string; time_zone: string }>(`SELECT id, time_zone FROM tenants WHERE status IN ('active', 'restricted')`));
@@ -1055,6 +1056,15 @@ export function contractsService(ctx: AppContext) {
               WHERE status IN ('signed', 'archived') AND NOT auto_renew AND end_date IS NOT NULL AND end_date >= $1::date AND end_date <= $1::date + 90`,
             [today],
           );
+          // Signed contracts past their end date (and not renewing) become expired.
+          const ended = await tx.query<{ id: string; number: string }>(
+            `UPDATE contracts SET status = 'expired', updated_at = now()
+              WHERE status = 'signed' AND NOT auto_renew AND end_date IS NOT NULL AND end_date < $1::date RETURNING id, number`,
+            [today],
+          );
+          for (const e of ended) {
+            await audit.record(tx, { tenantId: t.id, actor: { kind: 'system' }, action: 'contract.expired', objectType: 'contract', objectId: e.id, details: { number: e.number, today } });
+          }
           let n = 0;
           for (const c of due) {
             const thresholds = REMINDER_THRESHOLDS.filter((th) => Number(c.days_left) <= th);
