@@ -97,6 +97,35 @@ describe('contracts: approval workflows, signing, sealing, verification', () => 
     expect(ok<{ status: string }>(await approver.post(`/api/v1/contracts/${small.id}/reject`, { comment: '预算未批' })).status).toBe('withdrawn');
   });
 
+  it('routes a step to the head of the owner’s department, and refuses a submission no one may approve', async () => {
+    const dept = crypto.randomUUID();
+    const head = await A.user(['approver'], '部门负责人');
+    ok(await admin.request('PUT', `/api/v1/contract-departments/${dept}/head`, { userId: head.id }));
+    ok(await admin.request('PUT', '/api/v1/contract-workflow', { name: '部门审批', steps: [{ name: '部门负责人', approver: { kind: 'department_head' } }] }));
+    const c = ok<{ id: string }>(await manager.post('/api/v1/contracts', { ...contractInput(2), departmentId: dept }), 201);
+    ok(await manager.post(`/api/v1/contracts/${c.id}/submit`));
+    const d = ok<{ approval: { steps: Array<{ approvers: string[] }> } }>(await manager.get(`/api/v1/contracts/${c.id}`));
+    expect(d.approval.steps[0]!.approvers).toEqual([head.id]);
+    expect((await approver.post(`/api/v1/contracts/${c.id}/approve`, {})).statusCode).toBe(403);
+    expect(ok<{ status: string }>(await head.post(`/api/v1/contracts/${c.id}/approve`, {})).status).toBe('approved');
+    // Without a department there is no head: the submission is refused and nothing changes.
+    const orphan = ok<{ id: string }>(await manager.post('/api/v1/contracts', contractInput(2)), 201);
+    const refused = await manager.post(`/api/v1/contracts/${orphan.id}/submit`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('approval_no_approvers');
+    expect(ok<{ status: string }>(await manager.get(`/api/v1/contracts/${orphan.id}`)).status).toBe('draft');
+    // Back to the standard workflow for the tests below.
+    ok(
+      await admin.request('PUT', '/api/v1/contract-workflow', {
+        name: '标准审批',
+        steps: [
+          { name: '法务审核', approver: { kind: 'role', role: 'approver' }, mode: 'any' },
+          { name: '财务审核', approver: { kind: 'user', userId: finance.id }, mode: 'all', when: { minAmountFen: 100_000_000 } },
+        ],
+      }),
+    );
+  });
+
   it('signs in order (internal step 1, two counterparties in parallel at step 2), seals once, and verifies', async () => {
     const c = ok<{ id: string; number: string }>(await manager.post('/api/v1/contracts', contractInput(1)), 201);
     lifecycleId = c.id;
