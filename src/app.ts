@@ -12,6 +12,9 @@ import { tenantsRoutes } from './modules/tenants/routes.js';
 import { onboardingService } from './modules/onboarding/service.js';
 import { onboardingRoutes } from './modules/onboarding/routes.js';
 import './modules/onboarding/messages.js';
+import { contractsService } from './modules/contracts/service.js';
+import { contractsRoutes } from './modules/contracts/routes.js';
+import './modules/contracts/messages.js';
 
 /** The services of every area, wired once. A module reaches another only through these. */
 export function createServices(ctx: AppContext) {
@@ -19,7 +22,8 @@ export function createServices(ctx: AppContext) {
   const access = accessService(ctx);
   const tenants = tenantsService(ctx, access);
   const onboarding = onboardingService(ctx, tenants);
-  return { security, access, tenants, onboarding };
+  const contracts = contractsService(ctx);
+  return { security, access, tenants, onboarding, contracts };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -33,6 +37,7 @@ export async function buildApp(ctx: AppContext): Promise<{ app: App; services: S
   accessRoutes(app, services.access);
   tenantsRoutes(app, services.tenants);
   onboardingRoutes(app, services.onboarding);
+  contractsRoutes(app, services.contracts);
   await app.ready();
   return { app, services };
 }

@@ -23,6 +23,12 @@ import AccessUsers from './pages/access/Users';
 import PermissionRequestQueue from './pages/platform/PermissionRequestQueue';
 import TenantAccessDetail from './pages/platform/TenantAccessDetail';
 import TenantAccessList from './pages/platform/TenantAccessList';
+import ContractList from './pages/contracts/ContractList';
+import ContractNew from './pages/contracts/ContractNew';
+import ContractDetail from './pages/contracts/ContractDetail';
+import ContractDashboard from './pages/contracts/ContractDashboard';
+import SignPage from './pages/contracts/SignPage';
+import VerifyPage from './pages/contracts/VerifyPage';
 
 export default function App() {
   return (
@@ -37,6 +43,9 @@ export default function App() {
 
         {/* access: invitation link (public) */}
         <Route path="invite/:token" element={<AcceptInvitation />} />
+        {/* contracts (public) */}
+        <Route path="sign/:token" element={<SignPage />} />
+        <Route path="verify" element={<VerifyPage />} />
 
         {/* auth */}
         <Route path="login" element={<Login />} />
@@ -83,6 +92,10 @@ export default function App() {
           <Route path="access/departments" element={<AccessDepartments />} />
           <Route path="access/requests" element={<AccessRequests />} />
           <Route path="access/history" element={<AccessHistory />} />
+          <Route path="contracts" element={<ContractList />} />
+          <Route path="contracts/new" element={<ContractNew />} />
+          <Route path="contracts/dashboard" element={<ContractDashboard />} />
+          <Route path="contracts/:id" element={<ContractDetail />} />
           <Route path="*" element={<NotFound />} />
         </Route>
 

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { ApartmentOutlined, AuditOutlined, BankOutlined, FileProtectOutlined, HistoryOutlined, HomeOutlined, SafetyOutlined, TeamOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, FileProtectOutlined, FileTextOutlined, HistoryOutlined, HomeOutlined, SafetyOutlined, TeamOutlined } from '@ant-design/icons';
 
 /**
  * Left-menu entries of the consoles. Later areas (contracts, users, security, ...)
@@ -15,6 +15,8 @@ export interface NavItem {
 
 export const tenantNav: NavItem[] = [
   { key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> },
+  { key: 'contracts', path: '/tenant/contracts', labelKey: 'contracts.nav', icon: <FileTextOutlined /> },
+  { key: 'contract-dashboard', path: '/tenant/contracts/dashboard', labelKey: 'contracts.dashboardNav', icon: <DashboardOutlined /> },
   // access (shown to tenant admins; the API enforces the permissions whatever the menu shows)
   { key: 'access-users', path: '/tenant/access/users', labelKey: 'access.nav.users', icon: <TeamOutlined />, roles: ['tenant_admin'] },
   { key: 'access-roles', path: '/tenant/access/roles', labelKey: 'access.nav.roles', icon: <SafetyOutlined />, roles: ['tenant_admin'] },

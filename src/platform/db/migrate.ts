@@ -17,6 +17,8 @@ export const APPEND_ONLY_TABLES = [
   'registration_decisions',
   'permission_history',
   'denials',
+  'contract_versions',
+  'approval_decisions',
 ];
 
 /** Tables that are not tenant data and carry no RLS policy, only bookkeeping the app cannot touch. */

@@ -1,4 +1,5 @@
 import { accessEn } from '../pages/access/i18n';
+import { contractsEn } from '../pages/contracts/i18n';
 /* English UI strings. Keep keys in sync with zh-CN.ts. */
 const en = {
   app: {
@@ -352,6 +353,7 @@ const en = {
     roles: 'Roles',
   },
   access: accessEn,
+  contracts: contractsEn,
 };
 
 export default en;

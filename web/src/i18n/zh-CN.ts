@@ -1,4 +1,5 @@
 import { accessZh } from '../pages/access/i18n';
+import { contractsZh } from '../pages/contracts/i18n';
 /* Simplified Chinese (default) UI strings. Keep keys in sync with en.ts. */
 const zhCN = {
   app: {
@@ -345,6 +346,7 @@ const zhCN = {
     roles: '角色',
   },
   access: accessZh,
+  contracts: contractsZh,
 };
 
 export default zhCN;

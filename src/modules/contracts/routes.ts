@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import type { FastifyRequest } from 'fastify';
+import type { App } from '../../platform/http/app.js';
+import { MAX_UPLOAD_BYTES } from '../../platform/http/app.js';
+import { AppError, fieldError } from '../../platform/http/errors.js';
+import { sniffUpload, tooLarge } from '../../platform/files.js';
+import { authOf, requireTenant } from '../security/guard.js';
+import type { ContractsService, Upload } from './service.js';
+import {
+  archiveInput, codeInput, createContract, createTemplate, decisionInput, departmentHeadInput, listQuery, settingsInput, signersInput,
+  startSigning, updateContract, workflowInput,
+} from './schema.js';
+
+const idParam = z.object({ id: z.uuid() });
+const tags = ['contracts'];
+
+async function fileOf(req: FastifyRequest): Promise<Upload> {
+  const announced = Number(req.headers['content-length'] ?? 0);
+  if (announced > MAX_UPLOAD_BYTES + 64 * 1024) throw tooLarge('file', MAX_UPLOAD_BYTES);
+  if (!req.isMultipart()) throw new AppError(415, 'unsupported_content_type');
+  const part = await req.file();
+  if (!part || part.fieldname !== 'file') throw fieldError('file', 'required');
+  return { stream: part.file, filename: part.filename };
+}
+
+function contentDisposition(filename: string): string {
+  return `attachment; filename="${filename.replace(/[^\x20-\x7E]/g, '_').replace(/"/g, '')}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+export function contractsRoutes(app: App, svc: ContractsService): void {
+  const pre = { preHandler: requireTenant };
+  const upload = { ...pre, bodyLimit: MAX_UPLOAD_BYTES + 1024 * 1024 };
+
+  app.get('/api/v1/contract-templates', { ...pre, schema: { tags, summary: 'Contract templates with typed variables' } }, async (req) => svc.templates(authOf(req)));
+  app.post('/api/v1/contract-templates', { ...pre, schema: { tags, summary: 'Create a template (templates.manage)', body: createTemplate } }, async (req, reply) => {
+    reply.status(201).send(await svc.createTemplate(authOf(req), req.body, req.meta));
+  });
+
+  app.get('/api/v1/contracts', { ...pre, schema: { tags, summary: 'List and search contracts (Chinese full text on title, parties, number and body)', querystring: listQuery } }, async (req) =>
+    svc.list(authOf(req), req.query),
+  );
+  app.post('/api/v1/contracts', { ...pre, schema: { tags, summary: 'Create a draft (from a body or a template with values); numbered HT-YYYY-NNNNN', body: createContract } }, async (req, reply) => {
+    reply.status(201).send(await svc.create(authOf(req), req.body, req.meta));
+  });
+  app.get('/api/v1/contracts/:id', { ...pre, schema: { tags, summary: 'A contract with its current body, approval, signers, seal and attachments (audited)', params: idParam } }, async (req) =>
+    svc.get(authOf(req), req.params.id, req.meta),
+  );
+  app.patch('/api/v1/contracts/:id', { ...pre, schema: { tags, summary: 'Change fields and/or the body (a new version); an approved contract goes back to approval', params: idParam, body: updateContract } }, async (req) =>
+    svc.update(authOf(req), req.params.id, req.body, req.meta),
+  );
+  app.put('/api/v1/contracts/:id/import', { ...upload, schema: { tags, summary: 'Replace the body with the text of a DOCX or PDF (new version)', params: idParam, consumes: ['multipart/form-data'] } }, async (req) =>
+    svc.importFile(authOf(req), req.params.id, await fileOf(req), req.meta),
+  );
+  app.get('/api/v1/contracts/:id/versions', { ...pre, schema: { tags, summary: 'Versions (newest first)', params: idParam } }, async (req) => svc.versions(authOf(req), req.params.id));
+  app.get(
+    '/api/v1/contracts/:id/versions/:version',
+    { ...pre, schema: { tags, summary: 'The body of one version (audited)', params: z.object({ id: z.uuid(), version: z.coerce.number().int().min(1) }) } },
+    async (req) => svc.version(authOf(req), req.params.id, req.params.version, req.meta),
+  );
+  app.get(
+    '/api/v1/contracts/:id/diff',
+    {
+      ...pre,
+      schema: {
+        tags,
+        summary: 'A readable diff between two versions (line or word level)',
+        params: idParam,
+        querystring: z.object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1), mode: z.enum(['line', 'word']).default('word') }),
+      },
+    },
+    async (req) => svc.diff(authOf(req), req.params.id, req.query.from, req.query.to, req.query.mode, req.meta),
+  );
+  app.post('/api/v1/contracts/:id/attachments', { ...upload, schema: { tags, summary: 'Attach a file (PDF, DOCX, XLSX, JPEG, PNG by content; encrypted)', params: idParam, consumes: ['multipart/form-data'] } }, async (req, reply) => {
+    reply.status(201).send(await svc.addAttachment(authOf(req), req.params.id, await fileOf(req), req.meta));
+  });
+  app.get(
+    '/api/v1/contracts/:id/attachments/:attachmentId',
+    { ...pre, schema: { tags, summary: 'Download an attachment (audited; PDFs watermarked when the tenant wants it)', params: z.object({ id: z.uuid(), attachmentId: z.uuid() }) } },
+    async (req, reply) => {
+      const f = await svc.download(authOf(req), req.params.id, req.params.attachmentId, req.meta);
+      reply.header('content-type', f.mime).header('content-disposition', contentDisposition(f.filename)).header('cache-control', 'no-store').send(f.content);
+    },
+  );
+  app.get('/api/v1/contracts/:id/sealed.pdf', { ...pre, schema: { tags, summary: 'Download the sealed final PDF (audited)', params: idParam } }, async (req, reply) => {
+    const f = await svc.download(authOf(req), req.params.id, 'sealed', req.meta);
+    reply.header('content-type', f.mime).header('content-disposition', contentDisposition(f.filename)).header('cache-control', 'no-store').send(f.content);
+  });
+  app.get('/api/v1/contracts/:id/audit', { ...pre, schema: { tags, summary: 'The audit trail of a contract', params: idParam } }, async (req) => svc.auditTrail(authOf(req), req.params.id));
+
+  app.post('/api/v1/contracts/:id/submit', { ...pre, schema: { tags, summary: 'Submit for approval', params: idParam } }, async (req) => svc.submit(authOf(req), req.params.id, req.meta));
+  for (const decision of ['approve', 'return', 'reject'] as const) {
+    app.post(
+      `/api/v1/contracts/:id/${decision}`,
+      { ...pre, schema: { tags, summary: `${decision} (current approval step; return/reject need a comment)`, params: idParam, body: decisionInput } },
+      async (req) => svc.decide(authOf(req), req.params.id, decision, req.body?.comment, req.meta),
+    );
+  }
+  for (const to of ['withdraw', 'terminate'] as const) {
+    app.post(`/api/v1/contracts/:id/${to}`, { ...pre, schema: { tags, summary: `${to} the contract`, params: idParam } }, async (req) =>
+      svc.transition(authOf(req), req.params.id, to === 'withdraw' ? 'withdrawn' : 'terminated', req.meta),
+    );
+  }
+  app.post('/api/v1/contracts/:id/archive', { ...pre, schema: { tags, summary: 'Archive a signed contract (archive number, retention period; immutable afterwards)', params: idParam, body: archiveInput } }, async (req) =>
+    svc.archive(authOf(req), req.params.id, req.body ?? {}, req.meta),
+  );
+  app.put('/api/v1/contracts/:id/signers', { ...pre, schema: { tags, summary: 'Set signers (sequential steps, parallel within a step)', params: idParam, body: signersInput } }, async (req) =>
+    svc.setSigners(authOf(req), req.params.id, req.body.signers, req.meta),
+  );
+  app.post('/api/v1/contracts/:id/signing', { ...pre, schema: { tags, summary: 'Start signing; links expire at the end of the deadline day (tenant zone)', params: idParam, body: startSigning } }, async (req) =>
+    svc.startSigning(authOf(req), req.params.id, req.body.deadline, req.meta),
+  );
+  app.post('/api/v1/contracts/:id/sign/code', { ...pre, schema: { tags, summary: 'Internal signer: e-mail a 6-digit code (10 minutes)', params: idParam } }, async (req, reply) => {
+    reply.status(202).send(await svc.requestInternalCode(authOf(req), req.params.id));
+  });
+  app.post('/api/v1/contracts/:id/sign', { ...pre, schema: { tags, summary: 'Internal signer: sign with the e-mail code', params: idParam, body: codeInput } }, async (req) =>
+    svc.signInternal(authOf(req), req.params.id, req.body.code, req.meta),
+  );
+
+  app.get('/api/v1/contract-workflow', { ...pre, schema: { tags, summary: 'The active approval workflow' } }, async (req) => svc.workflow(authOf(req)));
+  app.put('/api/v1/contract-workflow', { ...pre, schema: { tags, summary: 'Replace the approval workflow (templates.manage)', body: workflowInput } }, async (req) =>
+    svc.setWorkflow(authOf(req), req.body, req.meta),
+  );
+  app.put(
+    '/api/v1/contract-departments/:id/head',
+    { ...pre, schema: { tags, summary: 'Set the head of a department (approver for "department head" steps)', params: idParam, body: departmentHeadInput } },
+    async (req) => svc.setDepartmentHead(authOf(req), req.params.id, req.body.userId, req.meta),
+  );
+  app.get('/api/v1/contract-settings', { ...pre, schema: { tags, summary: 'Contract settings of the tenant' } }, async (req) => svc.settings(authOf(req)));
+  app.patch('/api/v1/contract-settings', { ...pre, schema: { tags, summary: 'Change contract settings (watermark, retention)', body: settingsInput } }, async (req) =>
+    svc.saveSettings(authOf(req), req.body, req.meta),
+  );
+  app.get('/api/v1/contract-dashboard', { ...pre, schema: { tags, summary: 'Counts by status, expiring soon, my approvals, amount by month' } }, async (req) => svc.dashboard(authOf(req)));
+  app.get('/api/v1/contract-notifications', { ...pre, schema: { tags, summary: 'My in-app notifications' } }, async (req) => svc.notifications(authOf(req)));
+
+  // ------------------------------------------------------------------ public
+  const ptags = ['public: signing and verification'];
+  const tokenParam = z.object({ token: z.string().min(40).max(200) });
+  app.get('/api/v1/public/sign/:token', { schema: { tags: ptags, summary: 'A counterparty signer’s view of the contract', params: tokenParam }, config: { rateLimit: { max: 60, timeWindow: '10 minutes' } } }, async (req) =>
+    svc.publicView(req.params.token, req.meta),
+  );
+  app.post('/api/v1/public/sign/:token/code', { schema: { tags: ptags, summary: 'E-mail the signer a 6-digit code', params: tokenParam }, config: { rateLimit: { max: 10, timeWindow: '1 hour' } } }, async (req, reply) => {
+    reply.status(202).send(await svc.publicRequestCode(req.params.token));
+  });
+  app.post('/api/v1/public/sign/:token', { schema: { tags: ptags, summary: 'Sign with the code', params: tokenParam, body: codeInput }, config: { rateLimit: { max: 20, timeWindow: '10 minutes' } } }, async (req) =>
+    svc.publicSign(req.params.token, req.body.code, req.meta),
+  );
+  app.get('/api/v1/public/seal-certificate', { schema: { tags: ptags, summary: 'The platform seal certificate (PEM)' } }, async (_req, reply) => {
+    reply.header('content-type', 'application/x-pem-file').send(svc.sealCertificate());
+  });
+  app.post(
+    '/api/v1/public/verify',
+    { schema: { tags: ptags, summary: 'Is this PDF exactly a document sealed by Pactum? (multipart field `file`)', consumes: ['multipart/form-data'] }, bodyLimit: MAX_UPLOAD_BYTES + 1024 * 1024, config: { rateLimit: { max: 30, timeWindow: '10 minutes' } } },
+    async (req) => {
+      const f = await fileOf(req);
+      const sniffed = await sniffUpload(f.stream, { field: 'file', allowed: ['application/pdf'], maxBytes: MAX_UPLOAD_BYTES });
+      const chunks: Buffer[] = [];
+      for await (const ch of sniffed.stream) chunks.push(ch as Buffer);
+      return svc.verify(Buffer.concat(chunks), req.meta);
+    },
+  );
+}

@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { checkUscc, cleanText, hasControlCharacters, isValidEmail, normalizeEmail } from '../../platform/validation.js';
+import { CONTRACT_STATUSES } from './status.js';
+
+/** Field schemas of the contracts API; failures carry a stable code as the issue message. */
+const text = (min: number, max: number) =>
+  z
+    .string()
+    .transform((s, ctx) => {
+      if (hasControlCharacters(s)) {
+        ctx.addIssue({ code: 'custom', message: 'control_characters' });
+        return z.NEVER;
+      }
+      return cleanText(s);
+    })
+    .pipe(z.string().min(min).max(max));
+
+const uscc = z
+  .string()
+  .max(64)
+  .transform((s, ctx) => {
+    const r = checkUscc(s);
+    if (!r.ok) {
+      ctx.addIssue({ code: 'custom', message: r.code });
+      return z.NEVER;
+    }
+    return r.value;
+  });
+
+const email = z
+  .string()
+  .max(254)
+  .transform((s, ctx) => {
+    if (!isValidEmail(s)) {
+      ctx.addIssue({ code: 'custom', message: 'email_invalid' });
+      return z.NEVER;
+    }
+    return normalizeEmail(s);
+  });
+
+export const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'date_invalid')
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'date_invalid');
+
+export const SENSITIVITIES = ['public', 'internal', 'confidential', 'restricted'] as const;
+
+export const counterparty = z.object({
+  name: text(2, 100),
+  uscc,
+  contact: z
+    .object({ name: text(1, 50).optional(), phone: text(3, 32).optional(), email: email.optional() })
+    .default({}),
+  role: text(1, 20).optional().describe('e.g. 乙方'),
+});
+export type Counterparty = z.infer<typeof counterparty>;
+
+const body = z.string().max(500_000).transform((s) => s.normalize('NFC').replace(/\r\n?/g, '\n'));
+
+export const contractFields = {
+  title: text(2, 200),
+  type: text(1, 50),
+  counterparties: z.array(counterparty).max(20),
+  amountFen: z.number().int('amount_invalid').min(0, 'amount_invalid').max(9_000_000_000_000_000, 'amount_invalid').nullable(),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  signingDate: isoDate.nullable(),
+  startDate: isoDate.nullable(),
+  endDate: isoDate.nullable(),
+  autoRenew: z.boolean(),
+  sensitivity: z.enum(SENSITIVITIES),
+  departmentId: z.uuid().nullable(),
+  tags: z.array(text(1, 30)).max(20),
+  customFields: z.record(z.string().max(50), z.union([z.string().max(1000), z.number(), z.boolean(), z.null()])),
+  body,
+};
+
+export const createContract = z
+  .object({
+    ...contractFields,
+    counterparties: contractFields.counterparties.default([]),
+    amountFen: contractFields.amountFen.optional(),
+    currency: contractFields.currency.default('CNY'),
+    signingDate: contractFields.signingDate.optional(),
+    startDate: contractFields.startDate.optional(),
+    endDate: contractFields.endDate.optional(),
+    autoRenew: contractFields.autoRenew.default(false),
+    sensitivity: contractFields.sensitivity.default('internal'),
+    departmentId: contractFields.departmentId.optional(),
+    tags: contractFields.tags.default([]),
+    customFields: contractFields.customFields.default({}),
+    body: body.optional(),
+    templateId: z.uuid().optional(),
+    values: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((v) => !(v.startDate && v.endDate && v.endDate < v.startDate), { message: 'date_order', path: ['endDate'] });
+export type CreateContract = z.infer<typeof createContract>;
+
+export const updateContract = z
+  .object({
+    title: contractFields.title,
+    type: contractFields.type,
+    counterparties: contractFields.counterparties,
+    amountFen: contractFields.amountFen,
+    currency: contractFields.currency,
+    signingDate: contractFields.signingDate,
+    startDate: contractFields.startDate,
+    endDate: contractFields.endDate,
+    autoRenew: contractFields.autoRenew,
+    sensitivity: contractFields.sensitivity,
+    departmentId: contractFields.departmentId,
+    tags: contractFields.tags,
+    customFields: contractFields.customFields,
+    body,
+    note: text(1, 200),
+  })
+  .partial()
+  .refine((v) => !(v.startDate && v.endDate && v.endDate < v.startDate), { message: 'date_order', path: ['endDate'] });
+export type UpdateContract = z.infer<typeof updateContract>;
+
+export const templateVariable = z.object({
+  name: z.string().regex(/^[A-Za-z][\w.]{0,49}$/),
+  type: z.enum(['text', 'date', 'amount', 'party']),
+  label: text(1, 50).optional(),
+});
+export const createTemplate = z.object({
+  name: text(2, 100),
+  type: text(1, 50),
+  variables: z.array(templateVariable).max(50),
+  body: z.string().min(1).max(200_000),
+});
+
+export const listQuery = z.object({
+  q: z.string().trim().max(100).optional(),
+  status: z.enum(CONTRACT_STATUSES).optional(),
+  type: z.string().max(50).optional(),
+  party: z.string().trim().max(100).optional(),
+  minAmountFen: z.coerce.number().int().min(0).optional(),
+  maxAmountFen: z.coerce.number().int().min(0).optional(),
+  from: isoDate.optional().describe('signing date from (inclusive)'),
+  to: isoDate.optional().describe('signing date to (inclusive)'),
+  tag: z.string().max(30).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type ListQuery = z.infer<typeof listQuery>;
+
+const condition = z
+  .object({
+    minAmountFen: z.number().int().min(0).optional(),
+    types: z.array(z.string().max(50)).optional(),
+    sensitivities: z.array(z.enum(SENSITIVITIES)).optional(),
+  })
+  .optional();
+
+export const workflowStep = z.object({
+  name: text(1, 50),
+  approver: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('role'), role: z.string().min(1).max(50) }),
+    z.object({ kind: z.literal('user'), userId: z.uuid() }),
+    z.object({ kind: z.literal('department_head') }),
+  ]),
+  mode: z.enum(['any', 'all']).default('any'),
+  when: condition,
+});
+export type WorkflowStep = z.infer<typeof workflowStep>;
+export const workflowInput = z.object({ name: text(1, 100), steps: z.array(workflowStep).min(1).max(10) });
+
+export const signerInput = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('internal'), step: z.number().int().min(1).max(20), userId: z.uuid() }),
+  z.object({
+    kind: z.literal('counterparty'),
+    step: z.number().int().min(1).max(20),
+    name: text(1, 50),
+    email,
+    partyName: text(2, 100),
+  }),
+]);
+export const signersInput = z.object({ signers: z.array(signerInput).min(1).max(20) });
+export const startSigning = z.object({ deadline: isoDate });
+export const decisionInput = z.object({ comment: text(1, 1000).optional() });
+export const codeInput = z.object({ code: z.string().trim().regex(/^\d{6}$/, 'code_invalid') });
+export const archiveInput = z.object({ retentionYears: z.number().int().min(1).max(100).optional() });
+export const settingsInput = z.object({ watermarkDownloads: z.boolean().optional(), retentionYears: z.number().int().min(1).max(100).optional() });
+export const departmentHeadInput = z.object({ userId: z.uuid() });

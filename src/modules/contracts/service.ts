@@ -1,0 +1,1098 @@
+import crypto from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { AppContext } from '../../platform/context.js';
+import type { Tx } from '../../platform/db/index.js';
+import { audit, type Actor, type RequestMeta } from '../../platform/audit.js';
+import { AppError, conflict, fieldError } from '../../platform/http/errors.js';
+import { randomDigits, randomToken, sha256, timingSafeEqualStr } from '../../platform/crypto.js';
+import { sniffUpload } from '../../platform/files.js';
+import { simpleHtml } from '../../platform/mail.js';
+import { MAX_UPLOAD_BYTES } from '../../platform/http/app.js';
+import { actorOf, type Auth } from '../security/service.js';
+import { assertCan, can } from './policy.js';
+import { repo, type ContractRow, type UserRow } from './repo.js';
+import { assertTransition, EDITABLE, type ContractStatus } from './status.js';
+import { diffBodies, extractText, gramTokens, grams, hasSearchChars, normalizeBody, queryGrams, renderTemplate, type TemplateVariable } from './text.js';
+import { checkPdfSignature, loadSealCert, renderContractPdf, sealPdf, watermarkPdf } from './seal.js';
+import type { CreateContract, ListQuery, UpdateContract, WorkflowStep } from './schema.js';
+
+export const ATTACHMENT_TYPES = [
+  'application/pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'image/jpeg',
+  'image/png',
+] as const;
+const IMPORT_TYPES = ['application/pdf', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'] as const;
+
+const REMINDER_THRESHOLDS = [90, 30, 7] as const;
+const CODE_TTL_MS = 10 * 60 * 1000;
+const CODE_ATTEMPTS = 5;
+
+export interface Upload {
+  stream: Readable;
+  filename: string;
+}
+
+interface ResolvedStep {
+  name: string;
+  mode: 'any' | 'all';
+  approvers: string[];
+}
+
+/** YYYY-MM-DD of `d` in the time zone. */
+export function dayIn(tz: string, d: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+}
+
+/** The instant a day (YYYY-MM-DD) ends in the time zone (= the next day's 00:00 there). */
+export function endOfDayIn(tz: string, day: string): Date {
+  const next = new Date(`${day}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  const guess = next.getTime();
+  const offsetOf = (t: number) => {
+    const name = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' }).formatToParts(new Date(t)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+    const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+    return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000 : 0;
+  };
+  return new Date(guess - offsetOf(guess - offsetOf(guess)));
+}
+
+function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+const codeHash = (signerId: string, code: string) => sha256(`${signerId}:${code}`).toString('hex');
+
+function view(r: ContractRow) {
+  return {
+    id: r.id,
+    number: r.number,
+    title: r.title,
+    type: r.type,
+    counterparties: r.counterparties,
+    amountFen: r.amount_fen === null ? null : Number(r.amount_fen),
+    currency: r.currency,
+    signingDate: r.signing_date,
+    startDate: r.start_date,
+    endDate: r.end_date,
+    autoRenew: r.auto_renew,
+    sensitivity: r.sensitivity,
+    ownerId: r.owner_id,
+    departmentId: r.department_id,
+    status: r.status,
+    tags: r.tags,
+    customFields: r.custom_fields,
+    retentionUntil: r.retention_until,
+    archiveNumber: r.archive_number,
+    archivedAt: r.archived_at,
+    templateId: r.template_id,
+    currentVersion: r.current_version,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+export type ContractView = ReturnType<typeof view>;
+
+function searchText(c: { number: string; title: string; type: string; counterparties: Array<{ name: string; uscc: string }>; tags: string[] }): string {
+  return [c.number, c.title, c.type, ...c.counterparties.flatMap((p) => [p.name, p.uscc]), ...c.tags].join(' ');
+}
+
+export function contractsService(ctx: AppContext) {
+  const { db, keys } = ctx;
+  const tz = (auth: Auth) => auth.tenant?.timeZone ?? 'Asia/Shanghai';
+  const tenantOf = (auth: Auth) => {
+    if (!auth.tenant || auth.user.kind !== 'tenant') throw new AppError(403, 'forbidden');
+    return auth.tenant.id;
+  };
+
+  async function load(tx: Tx, id: string, lock = false): Promise<ContractRow> {
+    const c = await repo.get(tx, id, { lock });
+    if (!c) throw new AppError(404, 'contract_not_found');
+    return c;
+  }
+
+  async function rec(tx: Tx, auth: Auth | null, tenantId: string, action: string, c: { id: string } | null, meta: RequestMeta, details: Record<string, unknown> = {}, actor?: Actor) {
+    await audit.record(tx, {
+      tenantId,
+      actor: actor ?? (auth ? actorOf(auth) : { kind: 'system' }),
+      action,
+      objectType: c ? 'contract' : null,
+      objectId: c?.id ?? null,
+      details,
+      meta,
+    });
+  }
+
+  /** Denials are audited in their own transaction (the failing one rolls back). */
+  async function guarded<T>(auth: Auth, perm: Parameters<typeof assertCan>[1], contractId: string | null, meta: RequestMeta, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof AppError && err.status === 403) {
+        await audit.recordAlone(db, {
+          tenantId: tenantOf(auth),
+          actor: actorOf(auth),
+          action: `contract.denied`,
+          objectType: contractId ? 'contract' : null,
+          objectId: contractId,
+          outcome: 'denied',
+          details: { permission: perm, code: err.code },
+          meta,
+        });
+      }
+      throw err;
+    }
+  }
+
+  async function saveVersion(tx: Tx, auth: Auth, c: { id: string }, version: number, body: string, source: string, note: string | null) {
+    const tenantId = tenantOf(auth);
+    await repo.insertVersion(tx, {
+      tenantId,
+      contractId: c.id,
+      version,
+      bodyEnc: await keys.encryptText(tx, { tenantId }, body),
+      sha256: sha256(body).toString('hex'),
+      source,
+      note,
+      userId: auth.user.id,
+    });
+  }
+
+  async function bodyOf(tx: Tx, tenantId: string, contractId: string, version: number): Promise<string> {
+    const v = await repo.versionBody(tx, contractId, version);
+    if (!v) throw new AppError(404, 'version_not_found');
+    return keys.decryptText(tx, { tenantId }, v.body_enc);
+  }
+
+  async function notifyUsers(tx: Tx, tenantId: string, users: UserRow[], kind: string, c: ContractRow, mail: { subject: string; lines: string[] }) {
+    for (const u of users) {
+      await repo.notify(tx, { tenantId, id: crypto.randomUUID(), userId: u.id, kind, contractId: c.id, params: { number: c.number, title: c.title } });
+      const link = `${ctx.config.publicUrl}/tenant/contracts/${c.id}`;
+      tx.afterCommit(() =>
+        ctx.mailer.send({
+          to: u.email,
+          tenantId,
+          subject: mail.subject,
+          text: [...mail.lines, link].join('\n\n'),
+          html: simpleHtml(mail.subject, mail.lines, { href: link, label: '打开合同 / Open the contract' }),
+        }),
+      );
+    }
+  }
+
+  // ------------------------------------------------------------------ approval workflow
+  async function resolveSteps(tx: Tx, c: ContractRow): Promise<ResolvedStep[]> {
+    const wf = await tx.maybeOne<{ steps: WorkflowStep[] }>(`SELECT steps FROM approval_workflows WHERE active`);
+    const steps: WorkflowStep[] = wf?.steps ?? [{ name: '审批', approver: { kind: 'role', role: 'approver' }, mode: 'any' }];
+    const users = await repo.users(tx);
+    const amount = c.amount_fen === null ? null : Number(c.amount_fen);
+    const out: ResolvedStep[] = [];
+    for (const s of steps) {
+      const w = s.when;
+      if (w) {
+        if (w.minAmountFen !== undefined && (amount === null || amount <= w.minAmountFen)) continue;
+        if (w.types && !w.types.includes(c.type)) continue;
+        if (w.sensitivities && !w.sensitivities.includes(c.sensitivity as never)) continue;
+      }
+      let ids: string[] = [];
+      if (s.approver.kind === 'role') {
+        const role = s.approver.role;
+        ids = users.filter((u) => u.roles.includes(role)).map((u) => u.id);
+      } else if (s.approver.kind === 'user') {
+        const id = s.approver.userId;
+        ids = users.some((u) => u.id === id) ? [id] : [];
+      } else if (c.department_id) {
+        const head = await repo.departmentHead(tx, c.department_id);
+        ids = head ? [head.user_id] : [];
+      }
+      // Separation of duties: the drafter never approves; approvers need the permission.
+      ids = ids.filter((id) => id !== c.created_by && id !== c.owner_id).filter((id) => {
+        const u = users.find((x) => x.id === id);
+        return u && can({ user: { ...u, kind: 'tenant', mustChangePassword: false } }, 'contracts.approve');
+      });
+      if (!ids.length) throw conflict('approval_no_approvers', { step: s.name });
+      out.push({ name: s.name, mode: s.mode ?? 'any', approvers: ids });
+    }
+    return out;
+  }
+
+  async function startRound(tx: Tx, auth: Auth, c: ContractRow, meta: RequestMeta) {
+    const tenantId = tenantOf(auth);
+    const steps = await resolveSteps(tx, c);
+    await tx.execute(`UPDATE contract_approvals SET status = 'superseded', decided_at = now() WHERE contract_id = $1 AND status = 'pending'`, [c.id]);
+    const round = (await tx.one<{ n: number }>(`SELECT coalesce(max(round), 0)::int AS n FROM contract_approvals WHERE contract_id = $1`, [c.id])).n + 1;
+    const approvalId = crypto.randomUUID();
+    await tx.execute(
+      `INSERT INTO contract_approvals (tenant_id, id, contract_id, round, version, steps, submitted_by) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+      [tenantId, approvalId, c.id, round, c.current_version, JSON.stringify(steps), auth.user.id],
+    );
+    await repo.updateFields(tx, c.id, { status: 'in_approval' });
+    await rec(tx, auth, tenantId, 'contract.submit', c, meta, { round, version: c.current_version, steps: steps.map((s) => s.name) });
+    await notifyStep(tx, tenantId, c, steps[0]!);
+  }
+
+  async function notifyStep(tx: Tx, tenantId: string, c: ContractRow, step: ResolvedStep) {
+    const users = (await repo.users(tx)).filter((u) => step.approvers.includes(u.id));
+    await notifyUsers(tx, tenantId, users, 'approval_requested', c, {
+      subject: `待审批 / Approval requested: ${c.number} ${c.title}`,
+      lines: [`合同“${c.title}”（${c.number}）等待您审批（${step.name}）。`, `The contract "${c.title}" (${c.number}) awaits your approval (${step.name}).`],
+    });
+  }
+
+  // ------------------------------------------------------------------ signing
+  async function currentSigningStep(tx: Tx, contractId: string): Promise<number | null> {
+    const r = await tx.one<{ step: number | null }>(`SELECT min(step) AS step FROM contract_signers WHERE contract_id = $1 AND status = 'pending'`, [contractId]);
+    return r.step === null ? null : Number(r.step);
+  }
+
+  async function openStep(tx: Tx, tenantId: string, c: ContractRow, step: number, deadline: Date) {
+    const signers = await tx.query<{ id: string; kind: string; user_id: string | null; name: string; email: string }>(
+      `SELECT id, kind, user_id, name, email FROM contract_signers WHERE contract_id = $1 AND step = $2 AND status = 'pending'`,
+      [c.id, step],
+    );
+    for (const s of signers) {
+      if (s.kind === 'internal') {
+        const u = await repo.user(tx, s.user_id!);
+        if (u) {
+          await notifyUsers(tx, tenantId, [u], 'signature_requested', c, {
+            subject: `待签署 / Signature requested: ${c.number} ${c.title}`,
+            lines: [`请签署合同“${c.title}”（${c.number}）。`, `Please sign the contract "${c.title}" (${c.number}).`],
+          });
+        }
+        continue;
+      }
+      const token = `${tenantId}.${randomToken(24)}`;
+      await tx.execute(`UPDATE contract_signers SET token_hash = $2, link_expires_at = $3 WHERE id = $1`, [s.id, sha256(token).toString('hex'), deadline]);
+      const link = `${ctx.config.publicUrl}/sign/${encodeURIComponent(token)}`;
+      const lines = [
+        `${s.name}，您好：请通过以下个人链接签署合同“${c.title}”（${c.number}）。链接仅供您本人使用，签署截止：${dayIn('Asia/Shanghai', new Date(deadline.getTime() - 1))}。`,
+        `Dear ${s.name}, please sign the contract "${c.title}" (${c.number}) with your personal link below. It works for you only and expires at the end of the signing deadline.`,
+      ];
+      tx.afterCommit(() =>
+        ctx.mailer.send({
+          to: s.email,
+          tenantId,
+          subject: `请签署合同 / Please sign: ${c.number} ${c.title}`,
+          text: [...lines, link].join('\n\n'),
+          html: simpleHtml('请签署合同 / Please sign', lines, { href: link, label: '签署 / Sign' }),
+        }),
+      );
+    }
+  }
+
+  type SignerRow = {
+    id: string; contract_id: string; step: number; kind: string; user_id: string | null; name: string; email: string; party_name: string | null;
+    status: string; code_hash: string | null; code_expires_at: Date | null; code_attempts: number; link_expires_at: Date | null;
+  };
+
+  /** Checks that `signer` may act now (nothing is written when it may not). */
+  async function assertTurn(tx: Tx, c: ContractRow, s: SignerRow) {
+    if (s.status === 'signed') throw conflict('already_signed');
+    if (c.status !== 'signing') throw conflict('signing_not_open');
+    const step = await currentSigningStep(tx, c.id);
+    if (step !== Number(s.step)) throw conflict('signing_out_of_turn');
+    if (s.link_expires_at && s.link_expires_at.getTime() <= ctx.now().getTime()) {
+      throw new AppError(410, 'signing_link_expired', { deadline: dayIn('Asia/Shanghai', new Date(s.link_expires_at.getTime() - 1)) });
+    }
+  }
+
+  async function sendCode(tx: Tx, tenantId: string, c: ContractRow, s: SignerRow) {
+    const code = randomDigits(6);
+    const expires = new Date(ctx.now().getTime() + CODE_TTL_MS);
+    await tx.execute(`UPDATE contract_signers SET code_hash = $2, code_expires_at = $3, code_attempts = 0 WHERE id = $1`, [s.id, codeHash(s.id, code), expires]);
+    const lines = [`您签署合同“${c.title}”（${c.number}）的验证码是 ${code}，10 分钟内有效。`, `Your code to sign "${c.title}" (${c.number}) is ${code}; it is valid for 10 minutes.`];
+    tx.afterCommit(() => ctx.mailer.send({ to: s.email, tenantId, subject: `签署验证码 / Signing code: ${code}`, text: lines.join('\n\n'), html: simpleHtml('签署验证码 / Signing code', lines) }));
+    return { sentTo: s.email.replace(/^(.).*(@.*)$/, '$1***$2'), expiresAt: expires };
+  }
+
+  /** Verifies the code, records the signature, and seals after the last one (same transaction, contract row locked). */
+  async function doSign(tx: Tx, tenantId: string, c: ContractRow, s: SignerRow, code: string, actor: Actor, meta: RequestMeta) {
+    await assertTurn(tx, c, s);
+    if (!s.code_hash || !s.code_expires_at) throw fieldError('code', 'code_not_sent');
+    if (s.code_expires_at.getTime() < ctx.now().getTime()) throw fieldError('code', 'code_expired');
+    if (s.code_attempts >= CODE_ATTEMPTS) throw fieldError('code', 'too_many_attempts');
+    if (!timingSafeEqualStr(s.code_hash, codeHash(s.id, code))) {
+      return { wrongCode: true as const };
+    }
+    await tx.execute(
+      `UPDATE contract_signers SET status = 'signed', signed_at = $2, method = 'email_code', ip = $3, user_agent = $4, code_hash = NULL, token_hash = token_hash
+        WHERE id = $1 AND status = 'pending'`,
+      [s.id, ctx.now(), meta.ip ?? null, meta.userAgent?.slice(0, 512) ?? null],
+    );
+    await rec(tx, null, tenantId, 'contract.sign', c, meta, { signerId: s.id, signer: s.name, party: s.party_name, step: s.step, method: 'email_code' }, actor);
+    const next = await currentSigningStep(tx, c.id);
+    if (next === null) {
+      await seal(tx, tenantId, c, meta);
+    } else if (next !== Number(s.step)) {
+      const exp = await tx.one<{ d: Date | null }>(`SELECT max(link_expires_at) AS d FROM contract_signers WHERE contract_id = $1`, [c.id]);
+      await openStep(tx, tenantId, c, next, exp.d ?? endOfDayIn('Asia/Shanghai', addDays(dayIn('Asia/Shanghai', ctx.now()), 7)));
+    }
+    return { wrongCode: false as const };
+  }
+
+  async function seal(tx: Tx, tenantId: string, c: ContractRow, meta: RequestMeta) {
+    const existing = await tx.maybeOne(`SELECT 1 FROM contract_seals WHERE contract_id = $1`, [c.id]);
+    if (existing) return;
+    const at = ctx.now();
+    const body = await bodyOf(tx, tenantId, c.id, c.current_version);
+    const original = await renderContractPdf({ number: c.number, title: c.title, body, at });
+    const originalSha = sha256(original).toString('hex');
+    const signers = await tx.query<{ name: string; party_name: string | null; kind: string; method: string; signed_at: Date; ip: string | null; step: number }>(
+      `SELECT name, party_name, kind, method, signed_at, ip, step FROM contract_signers WHERE contract_id = $1 ORDER BY step, signed_at`,
+      [c.id],
+    );
+    const tenant = await tx.one<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [tenantId]);
+    const events = await repo.auditTrail(tx, c.id);
+    const cert = loadSealCert(ctx.config.dataDir);
+    const sealed = await sealPdf(
+      { number: c.number, title: c.title, body, at, originalSha256: originalSha },
+      signers.map((s) => ({ name: s.name, party: s.party_name ?? tenant.name, method: s.method, signedAt: s.signed_at, ip: s.ip })),
+      events.map((e) => ({ at: e.occurred_at, action: e.action, actor: e.actor_label ?? e.actor_kind, ip: e.ip, userAgent: e.user_agent, method: (e.details.method as string) ?? null })),
+      cert,
+    );
+    const sealedSha = sha256(sealed).toString('hex');
+    const blobId = await ctx.blobs.write({ tenantId }, Readable.from([sealed]), await keys.fileEncrypter(tx, { tenantId }));
+    const attachmentId = crypto.randomUUID();
+    await repo.insertAttachment(tx, { tenantId, id: attachmentId, contractId: c.id, filename: `${c.number}-sealed.pdf`, mime: 'application/pdf', size: sealed.length, sha256: sealedSha, blobId, kind: 'sealed', userId: null });
+    await tx.execute(
+      `INSERT INTO contract_seals (tenant_id, contract_id, original_sha256, sealed_sha256, attachment_id, sealed_at) VALUES ($1,$2,$3,$4,$5,$6)`,
+      [tenantId, c.id, originalSha, sealedSha, attachmentId, at],
+    );
+    await tx.execute(
+      `INSERT INTO sealed_documents (sha256, owner_tenant_id, contract_id, number, title, signers, sealed_at) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+      [sealedSha, tenantId, c.id, c.number, c.title, JSON.stringify(signers.map((s) => ({ name: s.name, party: s.party_name ?? tenant.name, signedAt: s.signed_at, method: s.method }))), at],
+    );
+    assertTransition(c.status, 'signed');
+    await repo.updateFields(tx, c.id, { status: 'signed', signing_date: c.signing_date ?? dayIn('Asia/Shanghai', at) });
+    await rec(tx, null, tenantId, 'contract.seal', c, meta, { originalSha256: originalSha, sealedSha256: sealedSha, certificate: cert.fingerprint });
+  }
+
+  async function signerByToken(tx: Tx, token: string): Promise<SignerRow> {
+    const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE token_hash = $1 AND kind = 'counterparty'`, [sha256(token).toString('hex')]);
+    if (!s) throw new AppError(404, 'signer_not_found');
+    return s;
+  }
+
+  function tokenTenant(token: string): string {
+    const t = token.split('.')[0] ?? '';
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(t)) throw new AppError(404, 'signer_not_found');
+    return t;
+  }
+
+  async function recordWrongCode(tenantId: string, signerId: string) {
+    await db.tenant(tenantId, (tx) => tx.execute(`UPDATE contract_signers SET code_attempts = code_attempts + 1 WHERE id = $1`, [signerId]));
+  }
+
+  return {
+    // ---------------------------------------------------------------- templates
+    async createTemplate(auth: Auth, input: { name: string; type: string; variables: TemplateVariable[]; body: string }, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return guarded(auth, 'templates.manage', null, meta, () =>
+        db.tenant(tenantId, async (tx) => {
+          assertCan(auth, 'templates.manage');
+          const id = crypto.randomUUID();
+          await repo.insertTemplate(tx, { tenantId, id, ...input, userId: auth.user.id });
+          await rec(tx, auth, tenantId, 'contract_template.create', null, meta, { templateId: id, name: input.name });
+          return { id, ...input };
+        }),
+      );
+    },
+
+    async templates(auth: Auth) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'contracts.view');
+      return db.tenant(tenantId, (tx) => repo.templates(tx));
+    },
+
+    // ---------------------------------------------------------------- contracts
+    async create(auth: Auth, input: CreateContract, meta: RequestMeta): Promise<ContractView> {
+      const tenantId = tenantOf(auth);
+      return guarded(auth, 'contracts.create', null, meta, () =>
+        db.tenant(tenantId, async (tx) => {
+          assertCan(auth, 'contracts.create');
+          let body = input.body ?? '';
+          let source = 'edit';
+          if (input.templateId) {
+            const t = await repo.template(tx, input.templateId);
+            if (!t) throw fieldError('templateId', 'template_not_found');
+            body = renderTemplate(t.body, t.variables, input.values ?? {});
+            source = 'template';
+          }
+          body = body.trim() ? normalizeBody(body) : '';
+          const year = Number(dayIn(tz(auth), ctx.now()).slice(0, 4));
+          const seq = await repo.nextNumber(tx, tenantId, 'HT', year);
+          const number = `HT-${year}-${String(seq).padStart(5, '0')}`;
+          const id = crypto.randomUUID();
+          await repo.insertContract(tx, {
+            tenant_id: tenantId,
+            id,
+            number,
+            title: input.title,
+            type: input.type,
+            counterparties: input.counterparties,
+            amount_fen: input.amountFen ?? null,
+            currency: input.currency,
+            signing_date: input.signingDate ?? null,
+            start_date: input.startDate ?? null,
+            end_date: input.endDate ?? null,
+            auto_renew: input.autoRenew,
+            sensitivity: input.sensitivity,
+            owner_id: auth.user.id,
+            department_id: input.departmentId ?? null,
+            status: 'draft',
+            tags: input.tags,
+            custom_fields: input.customFields,
+            template_id: input.templateId ?? null,
+            created_by: auth.user.id,
+            search_text: searchText({ number, ...input }),
+            body_grams: gramTokens(keys, tenantId, grams(body)),
+          });
+          await saveVersion(tx, auth, { id }, 1, body, source, null);
+          await rec(tx, auth, tenantId, 'contract.create', { id }, meta, { number, templateId: input.templateId ?? null });
+          return view(await load(tx, id));
+        }),
+      );
+    },
+
+    async update(auth: Auth, id: string, input: UpdateContract, meta: RequestMeta): Promise<ContractView> {
+      const tenantId = tenantOf(auth);
+      return guarded(auth, 'contracts.edit', id, meta, () =>
+        db.tenant(tenantId, async (tx) => {
+          assertCan(auth, 'contracts.edit');
+          const c = await load(tx, id, true);
+          if (!EDITABLE.includes(c.status)) throw conflict('contract_locked', { status: c.status });
+          const set: Record<string, unknown> = {};
+          const map: Record<string, string> = {
+            title: 'title', type: 'type', amountFen: 'amount_fen', currency: 'currency', signingDate: 'signing_date', startDate: 'start_date',
+            endDate: 'end_date', autoRenew: 'auto_renew', sensitivity: 'sensitivity', departmentId: 'department_id', tags: 'tags',
+          };
+          for (const [k, col] of Object.entries(map)) {
+            const v = (input as Record<string, unknown>)[k];
+            if (v !== undefined) set[col] = v;
+          }
+          if (input.counterparties !== undefined) set.counterparties = JSON.stringify(input.counterparties);
+          if (input.customFields !== undefined) set.custom_fields = JSON.stringify(input.customFields);
+          const start = (set.start_date as string | null | undefined) ?? c.start_date;
+          const end = (set.end_date as string | null | undefined) ?? c.end_date;
+          if (start && end && end < start) throw fieldError('endDate', 'date_order');
+          let newVersion: number | null = null;
+          if (input.body !== undefined) {
+            const body = input.body.trim() ? normalizeBody(input.body) : '';
+            const current = await bodyOf(tx, tenantId, id, c.current_version);
+            if (body !== current) {
+              newVersion = c.current_version + 1;
+              await saveVersion(tx, auth, c, newVersion, body, 'edit', input.note ?? null);
+              set.current_version = newVersion;
+              set.body_grams = gramTokens(keys, tenantId, grams(body));
+            }
+          }
+          const merged = {
+            number: c.number,
+            title: (set.title as string) ?? c.title,
+            type: (set.type as string) ?? c.type,
+            counterparties: input.counterparties ?? c.counterparties,
+            tags: input.tags ?? c.tags,
+          };
+          set.search_text = searchText(merged);
+          await repo.updateFields(tx, id, set);
+          await rec(tx, auth, tenantId, 'contract.update', c, meta, { fields: Object.keys(input).filter((k) => k !== 'body'), newVersion });
+          if (c.status === 'approved') {
+            // A change after approval sends the contract back to approval.
+            await tx.execute(`DELETE FROM contract_signers WHERE contract_id = $1`, [id]);
+            await startRound(tx, auth, await load(tx, id), meta);
+          }
+          return view(await load(tx, id));
+        }),
+      );
+    },
+
+    async importFile(auth: Auth, id: string, file: Upload, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'contracts.edit');
+      const sniffed = await sniffUpload(file.stream, { field: 'file', allowed: IMPORT_TYPES, maxBytes: MAX_UPLOAD_BYTES });
+      const chunks: Buffer[] = [];
+      for await (const ch of sniffed.stream) chunks.push(ch as Buffer);
+      const text = await extractText(Buffer.concat(chunks), sniffed.mime);
+      return this.update(auth, id, { body: text, note: `${file.filename}` }, meta).then(async (v) => {
+        await db.tenant(tenantId, (tx) => rec(tx, auth, tenantId, 'contract.import', { id }, meta, { filename: file.filename, mime: sniffed.mime, sha256: sniffed.stats.sha256 }));
+        return v;
+      });
+    },
+
+    async get(auth: Auth, id: string, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return guarded(auth, 'contracts.view', id, meta, () =>
+        db.tenant(tenantId, async (tx) => {
+          assertCan(auth, 'contracts.view');
+          const c = await load(tx, id);
+          const body = await bodyOf(tx, tenantId, id, c.current_version);
+          const approval = await tx.maybeOne<{ id: string; round: number; status: string; steps: ResolvedStep[]; current_step: number; version: number }>(
+            `SELECT id, round, status, steps, current_step, version FROM contract_approvals WHERE contract_id = $1 ORDER BY round DESC LIMIT 1`,
+            [id],
+          );
+          const decisions = approval
+            ? await tx.query(
+                `SELECT d.step, d.user_id AS "userId", u.name, d.decision, d.comment, d.created_at AS "at" FROM approval_decisions d
+                   LEFT JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.user_id WHERE d.approval_id = $1 ORDER BY d.created_at`,
+                [approval.id],
+              )
+            : [];
+          const signers = await tx.query(
+            `SELECT id, step, kind, user_id AS "userId", name, email, party_name AS "partyName", status, signed_at AS "signedAt", method, link_expires_at AS "linkExpiresAt"
+               FROM contract_signers WHERE contract_id = $1 ORDER BY step, created_at`,
+            [id],
+          );
+          const seal = await tx.maybeOne<{ original_sha256: string; sealed_sha256: string; sealed_at: Date }>(
+            `SELECT original_sha256, sealed_sha256, sealed_at FROM contract_seals WHERE contract_id = $1`,
+            [id],
+          );
+          await rec(tx, auth, tenantId, 'contract.view', c, meta, { version: c.current_version });
+          const myTurn =
+            approval?.status === 'pending' &&
+            (approval.steps[approval.current_step]?.approvers ?? []).includes(auth.user.id) &&
+            !decisions.some((d) => (d as { userId: string; step: number }).userId === auth.user.id && (d as { step: number }).step === approval.current_step);
+          return {
+            ...view(c),
+            body,
+            approval: approval ? { ...approval, decisions, myTurn } : null,
+            signers,
+            seal: seal ? { originalSha256: seal.original_sha256, sealedSha256: seal.sealed_sha256, sealedAt: seal.sealed_at } : null,
+            attachments: await repo.attachments(tx, id),
+          };
+        }),
+      );
+    },
+
+    async list(auth: Auth, q: ListQuery) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'contracts.view');
+      return db.tenant(tenantId, async (tx) => {
+        const tokens = q.q && hasSearchChars(q.q) ? gramTokens(keys, tenantId, queryGrams(q.q)) : undefined;
+        const r = await repo.list(tx, { ...q, tokens, limit: q.pageSize, offset: (q.page - 1) * q.pageSize });
+        return { items: r.rows.map(view), total: r.total, page: q.page, pageSize: q.pageSize };
+      });
+    },
+
+    async versions(auth: Auth, id: string) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'contracts.view');
+      return db.tenant(tenantId, async (tx) => {
+        await load(tx, id);
+        return repo.versions(tx, id);
+      });
+    },
+
+    async version(auth: Auth, id: string, version: number, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'contracts.view');
+      return db.tenant(tenantId, async (tx) => {
+        const c = await load(tx, id);
+        const body = await bodyOf(tx, tenantId, id, version);
+        await rec(tx, auth, tenantId, 'contract.view_version', c, meta, { version });
+        return { version, body };
+      });
+    },
+
+    async diff(auth: Auth, id: string, from: number, to: number, mode: 'line' | 'word', meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'contracts.view');
+      return db.tenant(tenantId, async (tx) => {
+        const c = await load(tx, id);
+        const a = await bodyOf(tx, tenantId, id, from);
+        const b = await bodyOf(tx, tenantId, id, to);
+        await rec(tx, auth, tenantId, 'contract.diff', c, meta, { from, to });
+        const parts = diffBodies(a, b, mode);
+        return {
+          from,
+          to,
+          mode,
+          parts,
+          stats: {
+            inserted: parts.filter((p) => p.op === 'insert').reduce((n, p) => n + Array.from(p.text).length, 0),
+            deleted: parts.filter((p) => p.op === 'delete').reduce((n, p) => n + Array.from(p.text).length, 0),
+          },
+        };
+      });
+    },
+
+    // ---------------------------------------------------------------- attachments
+    async addAttachment(auth: Auth, id: string, file: Upload, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'contracts.edit');
+      await db.tenant(tenantId, async (tx) => {
+        const c = await load(tx, id);
+        if (['archived', 'withdrawn'].includes(c.status)) throw conflict('contract_locked', { status: c.status });
+      });
+      const sniffed = await sniffUpload(file.stream, { field: 'file', allowed: ATTACHMENT_TYPES, maxBytes: MAX_UPLOAD_BYTES });
+      return db.tenant(tenantId, async (tx) => {
+        const c = await load(tx, id, true);
+        if (['archived', 'withdrawn'].includes(c.status)) throw conflict('contract_locked', { status: c.status });
+        const blobId = await ctx.blobs.write({ tenantId }, sniffed.stream, await keys.fileEncrypter(tx, { tenantId }));
+        const attId = crypto.randomUUID();
+        const filename = file.filename.replace(/[\u0000-\u001F/\\]/g, '_').slice(0, 200) || 'file';
+        await repo.insertAttachment(tx, { tenantId, id: attId, contractId: id, filename, mime: sniffed.mime, size: sniffed.stats.size, sha256: sniffed.stats.sha256, blobId, kind: 'attachment', userId: auth.user.id });
+        await rec(tx, auth, tenantId, 'contract.attachment_add', c, meta, { attachmentId: attId, filename, mime: sniffed.mime, size: sniffed.stats.size });
+        return { id: attId, filename, mime: sniffed.mime, sizeBytes: sniffed.stats.size, sha256: sniffed.stats.sha256 };
+      });
+    },
+
+    async download(auth: Auth, id: string, attachmentId: string | 'sealed', meta: RequestMeta): Promise<{ filename: string; mime: string; content: Buffer }> {
+      const tenantId = tenantOf(auth);
+      return guarded(auth, 'contracts.download', id, meta, () =>
+        db.tenant(tenantId, async (tx) => {
+          assertCan(auth, 'contracts.download');
+          const c = await load(tx, id);
+          let att: { id: string; filename: string; mime: string; blob_id: string; kind: string } | undefined;
+          if (attachmentId === 'sealed') {
+            att = await tx.maybeOne(`SELECT a.id, a.filename, a.mime, a.blob_id, a.kind FROM contract_seals s JOIN contract_attachments a ON a.tenant_id = s.tenant_id AND a.id = s.attachment_id WHERE s.contract_id = $1`, [id]);
+            if (!att) throw new AppError(404, 'seal_not_ready');
+          } else {
+            att = await repo.attachment(tx, id, attachmentId);
+            if (!att) throw new AppError(404, 'attachment_not_found');
+          }
+          let content = await keys.decryptFile(tx, { tenantId }, await ctx.blobs.read({ tenantId }, att.blob_id));
+          const settings = await repo.settings(tx);
+          // The sealed PDF is never altered (any change would break its seal); other PDFs get the watermark.
+          const watermark = settings.watermarkDownloads && att.mime === 'application/pdf' && att.kind !== 'sealed';
+          if (watermark) content = await watermarkPdf(content, `${auth.user.email} ${ctx.now().toISOString().slice(0, 16)}Z Pactum`);
+          await rec(tx, auth, tenantId, 'contract.download', c, meta, { attachmentId: att.id, filename: att.filename, kind: att.kind, watermark });
+          return { filename: att.filename, mime: att.mime, content };
+        }),
+      );
+    },
+
+    // ---------------------------------------------------------------- lifecycle
+    async submit(auth: Auth, id: string, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return guarded(auth, 'contracts.submit', id, meta, () =>
+        db.tenant(tenantId, async (tx) => {
+          assertCan(auth, 'contracts.submit');
+          const c = await load(tx, id, true);
+          assertTransition(c.status, 'in_approval');
+          await startRound(tx, auth, c, meta);
+          return view(await load(tx, id));
+        }),
+      );
+    },
+
+    async decide(auth: Auth, id: string, decision: 'approve' | 'return' | 'reject', comment: string | undefined, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return guarded(auth, 'contracts.approve', id, meta, () =>
+        db.tenant(tenantId, async (tx) => {
+          const c = await load(tx, id, true);
+          assertCan(auth, 'contracts.approve', c);
+          if (decision !== 'approve' && !comment) throw fieldError('comment', 'comment_required');
+          const a = await tx.maybeOne<{ id: string; steps: ResolvedStep[]; current_step: number; round: number }>(
+            `SELECT id, steps, current_step, round FROM contract_approvals WHERE contract_id = $1 AND status = 'pending'`,
+            [id],
+          );
+          if (!a || c.status !== 'in_approval') throw conflict('approval_not_pending');
+          const step = a.steps[a.current_step]!;
+          const decided = await tx.maybeOne(`SELECT 1 FROM approval_decisions WHERE approval_id = $1 AND step = $2 AND user_id = $3`, [a.id, a.current_step, auth.user.id]);
+          if (!step.approvers.includes(auth.user.id) || decided) throw new AppError(403, 'approval_not_your_turn');
+          await tx.execute(
+            `INSERT INTO approval_decisions (tenant_id, id, approval_id, step, user_id, decision, comment) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+            [tenantId, crypto.randomUUID(), a.id, a.current_step, auth.user.id, decision, comment ?? null],
+          );
+          await rec(tx, auth, tenantId, `contract.approval_${decision}`, c, meta, { round: a.round, step: a.current_step, stepName: step.name, comment: comment ?? null });
+          const drafter = await repo.user(tx, c.created_by);
+          if (decision === 'approve') {
+            const approvals = await tx.one<{ n: number }>(
+              `SELECT count(*)::int AS n FROM approval_decisions WHERE approval_id = $1 AND step = $2 AND decision = 'approve'`,
+              [a.id, a.current_step],
+            );
+            const stepDone = step.mode === 'any' || Number(approvals.n) >= step.approvers.length;
+            if (stepDone) {
+              if (a.current_step + 1 < a.steps.length) {
+                await tx.execute(`UPDATE contract_approvals SET current_step = current_step + 1 WHERE id = $1`, [a.id]);
+                await notifyStep(tx, tenantId, c, a.steps[a.current_step + 1]!);
+              } else {
+                await tx.execute(`UPDATE contract_approvals SET status = 'approved', decided_at = now() WHERE id = $1`, [a.id]);
+                assertTransition(c.status, 'approved');
+                await repo.updateFields(tx, id, { status: 'approved' });
+                if (drafter) {
+                  await notifyUsers(tx, tenantId, [drafter], 'approval_approved', c, {
+                    subject: `审批通过 / Approved: ${c.number} ${c.title}`,
+                    lines: [`合同“${c.title}”已审批通过，可以发起签署。`, `The contract "${c.title}" was approved and can go to signing.`],
+                  });
+                }
+              }
+            }
+          } else {
+            const to: ContractStatus = decision === 'return' ? 'draft' : 'withdrawn';
+            await tx.execute(`UPDATE contract_approvals SET status = $2, decided_at = now() WHERE id = $1`, [a.id, decision === 'return' ? 'returned' : 'rejected']);
+            assertTransition(c.status, to);
+            await repo.updateFields(tx, id, { status: to });
+            if (drafter) {
+              await notifyUsers(tx, tenantId, [drafter], `approval_${decision}`, c, {
+                subject: `${decision === 'return' ? '审批退回 / Returned' : '审批驳回 / Rejected'}: ${c.number} ${c.title}`,
+                lines: [`意见：${comment}`, `Comment: ${comment}`],
+              });
+            }
+          }
+          return view(await load(tx, id));
+        }),
+      );
+    },
+
+    async transition(auth: Auth, id: string, to: 'withdrawn' | 'terminated' | 'expired', meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return guarded(auth, 'contracts.edit', id, meta, () =>
+        db.tenant(tenantId, async (tx) => {
+          assertCan(auth, 'contracts.edit');
+          const c = await load(tx, id, true);
+          assertTransition(c.status, to);
+          await repo.updateFields(tx, id, { status: to });
+          await tx.execute(`UPDATE contract_approvals SET status = 'withdrawn', decided_at = now() WHERE contract_id = $1 AND status = 'pending'`, [id]);
+          if (to === 'withdrawn') await tx.execute(`UPDATE contract_signers SET token_hash = NULL WHERE contract_id = $1 AND status = 'pending'`, [id]);
+          await rec(tx, auth, tenantId, `contract.${to}`, c, meta, { from: c.status });
+          return view(await load(tx, id));
+        }),
+      );
+    },
+
+    async archive(auth: Auth, id: string, input: { retentionYears?: number }, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return guarded(auth, 'contracts.archive', id, meta, () =>
+        db.tenant(tenantId, async (tx) => {
+          assertCan(auth, 'contracts.archive');
+          const c = await load(tx, id, true);
+          assertTransition(c.status, 'archived');
+          const today = dayIn(tz(auth), ctx.now());
+          const year = Number(today.slice(0, 4));
+          const seq = await repo.nextNumber(tx, tenantId, 'GD', year);
+          const archiveNumber = `GD-${year}-${String(seq).padStart(5, '0')}`;
+          const years = input.retentionYears ?? (await repo.settings(tx)).retentionYears;
+          const retention = `${year + years}${today.slice(4)}`;
+          await repo.updateFields(tx, id, { status: 'archived', archive_number: archiveNumber, archived_at: ctx.now(), retention_until: retention });
+          await rec(tx, auth, tenantId, 'contract.archive', c, meta, { archiveNumber, retentionUntil: retention });
+          return view(await load(tx, id));
+        }),
+      );
+    },
+
+    async auditTrail(auth: Auth, id: string) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'contracts.view');
+      return db.tenant(tenantId, async (tx) => {
+        await load(tx, id);
+        return repo.auditTrail(tx, id);
+      });
+    },
+
+    // ---------------------------------------------------------------- signing
+    async setSigners(auth: Auth, id: string, signers: Array<{ kind: 'internal'; step: number; userId: string } | { kind: 'counterparty'; step: number; name: string; email: string; partyName: string }>, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return guarded(auth, 'contracts.edit', id, meta, () =>
+        db.tenant(tenantId, async (tx) => {
+          assertCan(auth, 'contracts.edit');
+          const c = await load(tx, id, true);
+          if (c.status !== 'approved' && c.status !== 'draft' && c.status !== 'in_approval') throw conflict('signers_locked');
+          await tx.execute(`DELETE FROM contract_signers WHERE contract_id = $1`, [id]);
+          const tenant = await tx.one<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [tenantId]);
+          for (const [i, s] of signers.entries()) {
+            if (s.kind === 'internal') {
+              const u = await repo.user(tx, s.userId);
+              if (!u) throw fieldError(`signers.${i}.userId`, 'user_not_found');
+              await tx.execute(
+                `INSERT INTO contract_signers (tenant_id, id, contract_id, step, kind, user_id, name, email, party_name) VALUES ($1,$2,$3,$4,'internal',$5,$6,$7,$8)`,
+                [tenantId, crypto.randomUUID(), id, s.step, u.id, u.name, u.email, tenant.name],
+              );
+            } else {
+              await tx.execute(
+                `INSERT INTO contract_signers (tenant_id, id, contract_id, step, kind, name, email, party_name) VALUES ($1,$2,$3,$4,'counterparty',$5,$6,$7)`,
+                [tenantId, crypto.randomUUID(), id, s.step, s.name, s.email, s.partyName],
+              );
+            }
+          }
+          await rec(tx, auth, tenantId, 'contract.signers_set', c, meta, { signers: signers.map((s) => ({ kind: s.kind, step: s.step })) });
+          return tx.query(`SELECT id, step, kind, user_id AS "userId", name, email, party_name AS "partyName", status FROM contract_signers WHERE contract_id = $1 ORDER BY step`, [id]);
+        }),
+      );
+    },
+
+    async startSigning(auth: Auth, id: string, deadline: string, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return guarded(auth, 'contracts.edit', id, meta, () =>
+        db.tenant(tenantId, async (tx) => {
+          assertCan(auth, 'contracts.edit');
+          const c = await load(tx, id, true);
+          assertTransition(c.status, 'signing');
+          if (deadline < dayIn(tz(auth), ctx.now())) throw fieldError('deadline', 'deadline_past');
+          const first = await currentSigningStep(tx, id);
+          if (first === null) throw conflict('signers_required');
+          const expires = endOfDayIn(tz(auth), deadline);
+          await tx.execute(`UPDATE contract_signers SET link_expires_at = $2 WHERE contract_id = $1`, [id, expires]);
+          await repo.updateFields(tx, id, { status: 'signing' });
+          await rec(tx, auth, tenantId, 'contract.signing_start', c, meta, { deadline });
+          await openStep(tx, tenantId, c, first, expires);
+          return view(await load(tx, id));
+        }),
+      );
+    },
+
+    /** Internal signer: send the e-mail code. */
+    async requestInternalCode(auth: Auth, id: string) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'contracts.sign');
+      return db.tenant(tenantId, async (tx) => {
+        const c = await load(tx, id, true);
+        const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE contract_id = $1 AND user_id = $2`, [id, auth.user.id]);
+        if (!s) throw new AppError(403, 'contract_forbidden', { permission: 'contracts.sign' });
+        await assertTurn(tx, c, s);
+        return sendCode(tx, tenantId, c, s);
+      });
+    },
+
+    async signInternal(auth: Auth, id: string, code: string, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'contracts.sign');
+      const r = await db.tenant(tenantId, async (tx) => {
+        const c = await load(tx, id, true);
+        const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE contract_id = $1 AND user_id = $2`, [id, auth.user.id]);
+        if (!s) throw new AppError(403, 'contract_forbidden', { permission: 'contracts.sign' });
+        const res = await doSign(tx, tenantId, c, s, code, actorOf(auth), meta);
+        return { ...res, signerId: s.id, contract: view(await load(tx, id)) };
+      });
+      if (r.wrongCode) {
+        await recordWrongCode(tenantId, r.signerId);
+        throw fieldError('code', 'code_invalid');
+      }
+      return r.contract;
+    },
+
+    /** Public (link) signing: what the counterparty sees. */
+    async publicView(token: string, meta: RequestMeta) {
+      const tenantId = tokenTenant(token);
+      return db.tenant(tenantId, async (tx) => {
+        const s = await signerByToken(tx, token);
+        const c = await load(tx, s.contract_id);
+        if (s.link_expires_at && s.link_expires_at.getTime() <= ctx.now().getTime()) {
+          throw new AppError(410, 'signing_link_expired', { deadline: dayIn('Asia/Shanghai', new Date(s.link_expires_at.getTime() - 1)) });
+        }
+        const body = await bodyOf(tx, tenantId, c.id, c.current_version);
+        const step = await currentSigningStep(tx, c.id);
+        const tenant = await tx.one<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [tenantId]);
+        await rec(tx, null, tenantId, 'contract.view', c, meta, { via: 'signing_link', signerId: s.id }, { kind: 'anonymous', id: s.id, label: s.email });
+        return {
+          contract: { number: c.number, title: c.title, status: c.status, amountFen: c.amount_fen === null ? null : Number(c.amount_fen), currency: c.currency, body, issuer: tenant.name },
+          signer: { name: s.name, partyName: s.party_name, status: s.status, step: s.step, linkExpiresAt: s.link_expires_at },
+          yourTurn: s.status === 'pending' && c.status === 'signing' && step === Number(s.step),
+        };
+      });
+    },
+
+    async publicRequestCode(token: string) {
+      const tenantId = tokenTenant(token);
+      return db.tenant(tenantId, async (tx) => {
+        const s = await signerByToken(tx, token);
+        const c = await load(tx, s.contract_id, true);
+        await assertTurn(tx, c, s);
+        return sendCode(tx, tenantId, c, s);
+      });
+    },
+
+    async publicSign(token: string, code: string, meta: RequestMeta) {
+      const tenantId = tokenTenant(token);
+      const r = await db.tenant(tenantId, async (tx) => {
+        const s0 = await signerByToken(tx, token);
+        const c = await load(tx, s0.contract_id, true);
+        // Re-read under the contract lock: a concurrent request of the same signer may have just signed.
+        const s = await tx.one<SignerRow>(`SELECT * FROM contract_signers WHERE id = $1`, [s0.id]);
+        const res = await doSign(tx, tenantId, c, s, code, { kind: 'anonymous', id: s.id, label: `${s.name} <${s.email}>` }, meta);
+        const after = await load(tx, c.id);
+        return { ...res, signerId: s.id, status: after.status };
+      });
+      if (r.wrongCode) {
+        await recordWrongCode(tenantId, r.signerId);
+        throw fieldError('code', 'code_invalid');
+      }
+      return { signed: true, contractStatus: r.status };
+    },
+
+    // ---------------------------------------------------------------- verification (public)
+    sealCertificate(): string {
+      return loadSealCert(ctx.config.dataDir).certPem;
+    },
+
+    async verify(pdf: Buffer, meta: RequestMeta) {
+      const hash = sha256(pdf).toString('hex');
+      const cert = loadSealCert(ctx.config.dataDir);
+      const sig = checkPdfSignature(pdf, cert);
+      const doc = await db.platform(async (tx) => {
+        const d = await tx.maybeOne<{ number: string; title: string; signers: unknown; sealed_at: Date; owner_tenant_id: string }>(
+          `SELECT number, title, signers, sealed_at, owner_tenant_id FROM sealed_documents WHERE sha256 = $1`,
+          [hash],
+        );
+        await audit.record(tx, { tenantId: null, actor: { kind: 'anonymous' }, action: 'seal.verify', details: { sha256: hash, found: !!d, signature: sig.ok ? 'ok' : sig.reason }, meta });
+        return d;
+      });
+      const valid = !!doc && sig.ok;
+      return {
+        valid,
+        sha256: hash,
+        reason: valid ? null : !doc ? 'not_a_sealed_document' : (sig as { reason: string }).reason,
+        signature: sig.ok ? 'valid' : sig.reason,
+        document: valid && doc ? { number: doc.number, title: doc.title, sealedAt: doc.sealed_at, signers: doc.signers } : null,
+        certificateSha256: cert.fingerprint,
+      };
+    },
+
+    // ---------------------------------------------------------------- settings, workflow, dashboard
+    async setWorkflow(auth: Auth, input: { name: string; steps: WorkflowStep[] }, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return guarded(auth, 'templates.manage', null, meta, () =>
+        db.tenant(tenantId, async (tx) => {
+          assertCan(auth, 'templates.manage');
+          await tx.execute(`UPDATE approval_workflows SET active = false, updated_at = now() WHERE active`);
+          const id = crypto.randomUUID();
+          await tx.execute(`INSERT INTO approval_workflows (tenant_id, id, name, steps) VALUES ($1,$2,$3,$4)`, [tenantId, id, input.name, JSON.stringify(input.steps)]);
+          await rec(tx, auth, tenantId, 'contract_workflow.set', null, meta, { workflowId: id, steps: input.steps.length });
+          return { id, ...input };
+        }),
+      );
+    },
+
+    async workflow(auth: Auth) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'contracts.view');
+      return db.tenant(tenantId, async (tx) => (await tx.maybeOne(`SELECT id, name, steps FROM approval_workflows WHERE active`)) ?? null);
+    },
+
+    async setDepartmentHead(auth: Auth, departmentId: string, userId: string, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'templates.manage');
+      return db.tenant(tenantId, async (tx) => {
+        if (!(await repo.user(tx, userId))) throw fieldError('userId', 'user_not_found');
+        await tx.execute(
+          `INSERT INTO contract_department_heads (tenant_id, department_id, user_id) VALUES ($1,$2,$3) ON CONFLICT (tenant_id, department_id) DO UPDATE SET user_id = $3`,
+          [tenantId, departmentId, userId],
+        );
+        await rec(tx, auth, tenantId, 'contract_department_head.set', null, meta, { departmentId, userId });
+        return { departmentId, userId };
+      });
+    },
+
+    async settings(auth: Auth) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'contracts.view');
+      return db.tenant(tenantId, (tx) => repo.settings(tx));
+    },
+
+    async saveSettings(auth: Auth, input: { watermarkDownloads?: boolean; retentionYears?: number }, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'templates.manage');
+      return db.tenant(tenantId, async (tx) => {
+        const s = { ...(await repo.settings(tx)), ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) };
+        await repo.saveSettings(tx, tenantId, s);
+        await rec(tx, auth, tenantId, 'contract_settings.update', null, meta, s);
+        return s;
+      });
+    },
+
+    async notifications(auth: Auth) {
+      const tenantId = tenantOf(auth);
+      return db.tenant(tenantId, (tx) =>
+        tx.query(
+          `SELECT id, kind, contract_id AS "contractId", params, read_at AS "readAt", created_at AS "createdAt" FROM contract_notifications
+            WHERE user_id = $1 ORDER BY created_at DESC LIMIT 100`,
+          [auth.user.id],
+        ),
+      );
+    },
+
+    async dashboard(auth: Auth) {
+      const tenantId = tenantOf(auth);
+      assertCan(auth, 'contracts.view');
+      const today = dayIn(tz(auth), ctx.now());
+      return db.tenant(tenantId, async (tx) => {
+        const byStatus = await tx.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM contracts GROUP BY status ORDER BY status`);
+        const expiring = await tx.query<ContractRow>(
+          `SELECT id, number, title, end_date::text AS end_date, status FROM contracts
+            WHERE status IN ('signed', 'archived') AND end_date BETWEEN $1::date AND $1::date + 90 ORDER BY end_date LIMIT 20`,
+          [today],
+        );
+        const pending = await tx.query<{ contract_id: string; number: string; title: string; steps: ResolvedStep[]; current_step: number; id: string }>(
+          `SELECT a.id, a.contract_id, c.number, c.title, a.steps, a.current_step FROM contract_approvals a
+             JOIN contracts c ON c.tenant_id = a.tenant_id AND c.id = a.contract_id WHERE a.status = 'pending'`,
+        );
+        const mine = [];
+        for (const p of pending) {
+          if (!(p.steps[p.current_step]?.approvers ?? []).includes(auth.user.id)) continue;
+          const done = await tx.maybeOne(`SELECT 1 FROM approval_decisions WHERE approval_id = $1 AND step = $2 AND user_id = $3`, [p.id, p.current_step, auth.user.id]);
+          if (!done) mine.push({ contractId: p.contract_id, number: p.number, title: p.title, step: p.steps[p.current_step]!.name });
+        }
+        const byMonth = await tx.query<{ month: string; amount_fen: number | string; n: number }>(
+          `SELECT to_char(signing_date, 'YYYY-MM') AS month, coalesce(sum(amount_fen), 0) AS amount_fen, count(*)::int AS n FROM contracts
+            WHERE signing_date >= ($1::date - 365) AND status IN ('signed', 'archived', 'terminated', 'expired') GROUP BY 1 ORDER BY 1`,
+          [today],
+        );
+        return {
+          byStatus: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])),
+          expiringSoon: expiring.map((r) => ({ id: r.id, number: r.number, title: r.title, endDate: r.end_date, status: r.status })),
+          myApprovals: mine,
+          amountByMonth: byMonth.map((r) => ({ month: r.month, amountFen: Number(r.amount_fen), count: Number(r.n) })),
+        };
+      });
+    },
+
+    /**
+     * Expiry reminders (job): for every active tenant, signed/archived contracts that are not renewed
+     * (auto_renew) end within 90/30/7 days (in the tenant's zone): one reminder per threshold, to the owner.
+     * Signed contracts whose end date has passed (and that do not renew) become `expired`.
+     */
+    async runExpiryReminders(): Promise<{ sent: number }> {
+      const tenants = await db.platform((tx) => tx.query<{ id: string; time_zone: string }>(`SELECT id, time_zone FROM tenants WHERE status IN ('active', 'restricted')`));
+      let sent = 0;
+      for (const t of tenants) {
+        const today = dayIn(t.time_zone, ctx.now());
+        sent += await db.tenant(t.id, async (tx) => {
+          const due = await tx.query<ContractRow & { days_left: number }>(
+            `SELECT id, number, title, owner_id, status, end_date::text AS end_date, (end_date - $1::date)::int AS days_left FROM contracts
+              WHERE status IN ('signed', 'archived') AND NOT auto_renew AND end_date IS NOT NULL AND end_date >= $1::date AND end_date <= $1::date + 90`,
+            [today],
+          );
+          // Signed contracts past their end date (and not renewing) become expired.
+          const ended = await tx.query<{ id: string; number: string }>(
+            `UPDATE contracts SET status = 'expired', updated_at = now()
+              WHERE status = 'signed' AND NOT auto_renew AND end_date IS NOT NULL AND end_date < $1::date RETURNING id, number`,
+            [today],
+          );
+          for (const e of ended) {
+            await audit.record(tx, { tenantId: t.id, actor: { kind: 'system' }, action: 'contract.expired', objectType: 'contract', objectId: e.id, details: { number: e.number, today } });
+          }
+          let n = 0;
+          for (const c of due) {
+            const thresholds = REMINDER_THRESHOLDS.filter((th) => Number(c.days_left) <= th);
+            const fresh: number[] = [];
+            for (const th of thresholds) {
+              const ins = await tx.execute(
+                `INSERT INTO contract_reminders (tenant_id, contract_id, threshold_days) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`,
+                [t.id, c.id, th],
+              );
+              if (ins) fresh.push(th);
+            }
+            if (!fresh.length) continue;
+            const owner = await repo.user(tx, c.owner_id);
+            if (owner) {
+              await notifyUsers(tx, t.id, [owner], 'expiry_reminder', c, {
+                subject: `合同即将到期 / Contract expiring: ${c.number} ${c.title}`,
+                lines: [`合同“${c.title}”（${c.number}）将于 ${c.end_date} 到期（还剩 ${c.days_left} 天）。`, `The contract "${c.title}" (${c.number}) ends on ${c.end_date} (${c.days_left} days left).`],
+              });
+            }
+            await audit.record(tx, { tenantId: t.id, actor: { kind: 'system' }, action: 'contract.expiry_reminder', objectType: 'contract', objectId: c.id, details: { thresholds: fresh, daysLeft: Number(c.days_left) } });
+            n++;
+          }
+          return n;
+        });
+      }
+      return { sent };
+    },
+  };
+}
+
+export type ContractsService = ReturnType<typeof contractsService>;

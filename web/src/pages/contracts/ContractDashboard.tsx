@@ -1,0 +1,49 @@
+import { useEffect, useState } from 'react';
+import { Card, Col, List, Row, Statistic, Table } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router-dom';
+import ProblemAlert from '../../components/ProblemAlert';
+import { contractsApi, yuan } from './contractsApi';
+
+type Dash = Awaited<ReturnType<typeof contractsApi.dashboard>>;
+
+export default function ContractDashboard() {
+  const { t } = useTranslation();
+  const [d, setD] = useState<Dash | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    contractsApi.dashboard().then(setD, setError);
+  }, []);
+  if (!d) return <Card loading={!error}><ProblemAlert error={error} /></Card>;
+  return (
+    <Row gutter={[16, 16]} data-testid="contract-dashboard">
+      <Col span={24}>
+        <Card title={t('contracts.dashboard.byStatus')}>
+          <Row gutter={16}>
+            {Object.entries(d.byStatus).map(([s, n]) => (
+              <Col key={s} xs={12} md={6} lg={3}>
+                <Statistic title={t(`contracts.status.${s}`)} value={n} />
+              </Col>
+            ))}
+          </Row>
+        </Card>
+      </Col>
+      <Col xs={24} lg={12}>
+        <Card title={t('contracts.dashboard.myApprovals')}>
+          <List dataSource={d.myApprovals} renderItem={(a) => <List.Item><Link to={`/tenant/contracts/${a.contractId}`}>{a.number} {a.title}</Link> · {a.step}</List.Item>} />
+        </Card>
+      </Col>
+      <Col xs={24} lg={12}>
+        <Card title={t('contracts.dashboard.expiring')}>
+          <List dataSource={d.expiringSoon} renderItem={(a) => <List.Item><Link to={`/tenant/contracts/${a.id}`}>{a.number} {a.title}</Link> · {a.endDate}</List.Item>} />
+        </Card>
+      </Col>
+      <Col span={24}>
+        <Card title={t('contracts.dashboard.amountByMonth')}>
+          <Table rowKey="month" size="small" pagination={false} dataSource={d.amountByMonth}
+            columns={[{ title: '', dataIndex: 'month' }, { title: '', dataIndex: 'count' }, { title: '', dataIndex: 'amountFen', align: 'right', render: (v: number) => yuan(v) }]} />
+        </Card>
+      </Col>
+    </Row>
+  );
+}
