@@ -45,7 +45,7 @@ describe('sign-in, sessions and the HTTP shell', () => {
     expect(statuses.at(-1)).toBe(429);
     expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
     expect(last!.json().code).toBe('rate_limited');
-    expect(last!.json().detail).toMatch(/Try again in \d+ seconds/);
+    expect(last!.json().detail).toMatch(/Try again in \d+ (seconds|minutes)/);
   });
 
   it('ends the session at logout: the old cookie no longer works', async () => {
@@ -112,6 +112,20 @@ describe('sign-in, sessions and the HTTP shell', () => {
     for (const p of ['/api/v1/registrations', '/api/v1/registrations/{id}/license', '/api/v1/auth/login', '/api/v1/platform/registrations/{id}/approve']) {
       expect(Object.keys(spec.paths)).toContain(p);
     }
+  });
+
+  it('refuses NUL bytes and lone surrogates anywhere in a request with 422, before any SQL', async () => {
+    const a = await new Client(env.app).post('/api/v1/auth/login', { email: 'a\u0000@b.cn', password: 'x' });
+    expect(a.statusCode).toBe(422);
+    expect(a.json().errors[0]).toMatchObject({ path: 'email', code: 'control_characters' });
+    const admin = new Client(env.app);
+    await admin.login(ADMIN.adminEmail, ADMIN.adminPassword);
+    const q = await admin.get('/api/v1/platform/registrations?q=%00');
+    expect(q.statusCode).toBe(422);
+    expect(q.json().errors[0].path).toBe('q');
+    const s = await new Client(env.app).post('/api/v1/registrations', { companyName: '百度\ud800' });
+    expect(s.statusCode).toBe(422);
+    expect(s.json().errors[0]).toMatchObject({ path: 'companyName', code: 'invalid_characters' });
   });
 
   it('answers an oversize JSON body with 413 problem details', async () => {

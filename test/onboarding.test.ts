@@ -310,20 +310,49 @@ describe('the applicant’s journey: codes, tokens, rejection and resubmission',
   // A valid code of its own, so that it does not collide with the fixture companies.
   app.uscc = '91440300MA5F11110W';
 
-  it('mails a resume link that opens the draft, and hides drafts from anyone without the token', async () => {
+  it('mails nothing to an unverified address but the code, whose mail carries the resume link; drafts stay hidden without the token', async () => {
     const c = new Client(env.app);
-    const r = await c.post('/api/v1/registrations', { companyName: app.companyName, contactEmail: app.contactEmail });
-    const { id } = r.json() as { id: string };
-    const mail = await lastMailTo(env.dataDir, app.contactEmail, /继续|Continue/);
+    const before = (await outbox(env.dataDir)).length;
+    const r = await c.post('/api/v1/registrations', { companyName: '您的账户存在风险，请立即访问 http://evil.example 核验', contactEmail: app.contactEmail });
+    const { id, resumeToken } = r.json() as { id: string; resumeToken: string };
+    for (const victim of ['v1@qa.example.cn', 'v2@qa.example.cn', app.contactEmail]) {
+      expect((await c.patch(`/api/v1/registrations/${id}`, { contactEmail: victim }, { 'x-resume-token': resumeToken })).statusCode).toBe(200);
+    }
+    // Creating a draft and changing its address send no mail at all (Pactum is no relay).
+    expect((await outbox(env.dataDir)).length).toBe(before);
+    expect((await c.post(`/api/v1/registrations/${id}/email-code`, {}, { 'x-resume-token': resumeToken })).statusCode).toBe(202);
+    const mail = await lastMailTo(env.dataDir, app.contactEmail, /验证码|verification code/);
+    expect(mail.text).not.toContain('evil.example');
     const link = /https?:\/\/\S+register\/resume\?id=([0-9a-f-]+)&token=([\w-]+)/.exec(mail.text ?? '')!;
     expect(link[1]).toBe(id);
     const byLink = await c.get(`/api/v1/registrations/${id}`, { 'x-resume-token': link[2]! });
     expect(byLink.statusCode).toBe(200);
-    expect(byLink.json().companyName).toBe(app.companyName);
     expect((await c.get(`/api/v1/registrations/${id}`)).statusCode).toBe(404);
     expect((await c.get(`/api/v1/registrations/${id}`, { 'x-resume-token': 'nope' })).statusCode).toBe(404);
     const other = await c.post('/api/v1/registrations', { companyName: '别的公司有限公司' });
     expect((await c.get(`/api/v1/registrations/${id}`, { 'x-resume-token': other.json().resumeToken })).statusCode).toBe(404);
+    // Changing the address again revokes the link mailed to the old one; this browser's token still works.
+    expect((await c.patch(`/api/v1/registrations/${id}`, { contactEmail: 'new-owner@qa.example.cn' }, { 'x-resume-token': resumeToken })).statusCode).toBe(200);
+    expect((await c.get(`/api/v1/registrations/${id}`, { 'x-resume-token': link[2]! })).statusCode).toBe(404);
+    expect((await c.get(`/api/v1/registrations/${id}`, { 'x-resume-token': resumeToken })).statusCode).toBe(200);
+  });
+
+  it('caps code mails per address per day', async () => {
+    const c = new Client(env.app);
+    const realNow = env.ctx.now;
+    let t = realNow().getTime();
+    const statuses: number[] = [];
+    try {
+      for (let i = 0; i < 6; i++) {
+        const r = await c.post('/api/v1/registrations', { contactEmail: 'flood@qa.example.cn' });
+        t += 61_000;
+        env.ctx.now = () => new Date(t);
+        statuses.push((await c.post(`/api/v1/registrations/${r.json().id}/email-code`, {}, { 'x-resume-token': r.json().resumeToken })).statusCode);
+      }
+    } finally {
+      env.ctx.now = realNow;
+    }
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
   });
 
   it('limits code attempts, expires codes and throttles resends', async () => {
@@ -424,6 +453,11 @@ describe('the applicant’s journey: codes, tokens, rejection and resubmission',
 
     const approved = await admin.post(`/api/v1/platform/registrations/${applied.id}/approve`, {});
     expect(approved.statusCode).toBe(200);
+    const caps = await env.ctx.db.platform((tx) => tx.query<{ expires_at: Date }>(`SELECT expires_at FROM registration_tokens WHERE registration_id = $1`, [applied.id]));
+    expect(caps.length).toBeGreaterThan(0);
+    for (const c of caps) expect(c.expires_at.getTime()).toBeLessThanOrEqual(Date.now() + 7 * 86400_000 + 60_000);
+    // The applicant's link before the rejection no longer opens the application.
+    expect((await new Client(env.app).get(`/api/v1/registrations/${applied.id}`, applied.h)).statusCode).toBe(404);
     const final = (await admin.get(`/api/v1/platform/registrations/${applied.id}`)).json() as { decisions: Array<{ decision: string }> };
     expect(final.decisions.map((d) => d.decision)).toEqual(['rejected', 'approved']);
   });

@@ -21,25 +21,18 @@ function msg(to: string, subject: string, paragraphs: string[], link?: { href: s
 }
 
 export const onboardingMail = {
-  resumeLink(locale: Locale, to: string, company: string | null, link: string): MailMessage {
-    return locale === 'en'
-      ? msg(to, 'Continue your Pactum registration', [
-          `You started registering ${company ?? 'your company'} with Pactum.`,
-          'Your progress is saved. Use this personal link to continue at any time (do not share it):',
-        ], { href: link, label: 'Continue registration' })
-      : msg(to, '继续您的 Pactum 租户注册', [
-          `您已开始为「${company ?? '贵公司'}」注册 Pactum。`,
-          '填写进度已保存，可随时通过下面的专属链接继续（请勿转发）：',
-        ], { href: link, label: '继续注册' });
-  },
-
-  emailCode(locale: Locale, to: string, code: string, minutes: number): MailMessage {
+  emailCode(locale: Locale, to: string, code: string, minutes: number, link: string): MailMessage {
     return locale === 'en'
       ? msg(to, `Your Pactum verification code: ${code}`, [
           `Your e-mail verification code is ${code}.`,
           `It expires in ${minutes} minutes. If you did not request it, ignore this message.`,
-        ])
-      : msg(to, `Pactum 邮箱验证码：${code}`, [`您的邮箱验证码为 ${code}。`, `${minutes} 分钟内有效。如非本人操作，请忽略本邮件。`]);
+          'Your registration is saved as a draft; this personal link opens it again (do not share it):',
+        ], { href: link, label: 'Continue registration' })
+      : msg(to, `Pactum 邮箱验证码：${code}`, [
+          `您的邮箱验证码为 ${code}。`,
+          `${minutes} 分钟内有效。如非本人操作，请忽略本邮件。`,
+          '您的企业注册申请已保存为草稿，可随时通过下面的专属链接继续填写（请勿转发）：',
+        ], { href: link, label: '继续注册' });
   },
 
   submitted(locale: Locale, to: string, company: string, version: number, statusLink: string): MailMessage {
@@ -61,8 +54,8 @@ export const onboardingMail = {
           `Sign in as the tenant administrator with: login ${login}, initial password ${password}`,
           'The initial password is shown only in this message and must be changed at first sign-in.',
         ], { href: loginLink, label: 'Sign in' })
-      : msg(to, '您的 Pactum 租户已开通', [
-          `「${company}」的注册申请已审核通过，租户已创建（试用版）。`,
+      : msg(to, '您的 Pactum 企业账号已开通', [
+          `「${company}」的注册申请已审核通过，企业账号已创建（试用版）。`,
           `请以租户管理员身份登录：账号 ${login}，初始密码 ${password}`,
           '初始密码仅在本邮件中出现一次，首次登录后须立即修改。',
         ], { href: loginLink, label: '立即登录' });

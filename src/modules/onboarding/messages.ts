@@ -16,6 +16,7 @@ addMessages({
   license_required: { zh: '请上传营业执照。', en: 'Upload the business license.' },
   license_missing: { zh: '尚未上传营业执照。', en: 'No business license has been uploaded.' },
   consent_version_mismatch: { zh: '请阅读并同意最新版隐私条款（{version}）。', en: 'Read and accept the current privacy terms ({version}).' },
+  too_many_code_mails: { zh: '验证码发送次数已达上限，请稍后再试。', en: 'Too many codes were sent; try again later.' },
   code_invalid: { zh: '验证码不正确。', en: 'The code is incorrect.' },
   code_expired: { zh: '验证码已过期，请重新获取。', en: 'The code has expired; request a new one.' },
   code_not_sent: { zh: '请先获取验证码。', en: 'Request a code first.' },

@@ -75,6 +75,24 @@ export const onboardingRepo = {
   insertToken(tx: Tx, id: string, hash: Buffer, expiresAt: Date) {
     return tx.execute(`INSERT INTO registration_tokens (registration_id, token_hash, expires_at) VALUES ($1, $2, $3)`, [id, hash, expiresAt]);
   },
+  /** Revokes every resume token of an application except the given ones. */
+  keepOnlyTokens(tx: Tx, id: string, keep: Buffer[]) {
+    return tx.execute(`DELETE FROM registration_tokens WHERE registration_id = $1 AND NOT (token_hash = ANY($2::bytea[]))`, [id, keep]);
+  },
+  /** Shortens the life of every resume token (after a decision or withdrawal). */
+  capTokens(tx: Tx, id: string, until: Date) {
+    return tx.execute(`UPDATE registration_tokens SET expires_at = least(expires_at, $2) WHERE registration_id = $1`, [id, until]);
+  },
+  /** Code mails sent in the last day to one address (by blind index) and for one application. */
+  codeMailsSince(tx: Tx, id: string, emailBidx: string, since: Date) {
+    return tx.one<{ by_address: number; by_application: number }>(
+      `SELECT count(*) FILTER (WHERE details->>'email' = $2)::int AS by_address,
+              count(*) FILTER (WHERE object_id = $1)::int AS by_application
+         FROM audit_events
+        WHERE tenant_id = '00000000-0000-0000-0000-000000000000' AND action = 'registration.email_code.send' AND occurred_at > $3`,
+      [id, emailBidx, since],
+    );
+  },
   tokenValid(tx: Tx, id: string, hash: Buffer) {
     return tx.maybeOne(`SELECT 1 FROM registration_tokens WHERE registration_id = $1 AND token_hash = $2 AND expires_at > now()`, [id, hash]);
   },

@@ -19,7 +19,11 @@ const EDITABLE = new Set(['draft', 'rejected']);
 const CODE_TTL_MINUTES = 10;
 const CODE_RESEND_SECONDS = 60;
 const CODE_MAX_ATTEMPTS = 5;
-const TOKEN_TTL_DAYS = 90;
+const TOKEN_TTL_DAYS = 30;
+const CODE_MAILS_PER_ADDRESS_PER_DAY = 5;
+const CODE_MAILS_PER_APPLICATION_PER_DAY = 10;
+/** After a decision, links keep showing the status (and the data) for this long, then stop working. */
+const DECIDED_TOKEN_DAYS = 7;
 
 type Fields = Record<FieldName, string | null>;
 
@@ -141,10 +145,8 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
         const token = await newToken(tx, id);
         const row = (await repo.get(tx, id))!;
         await audit.record(tx, { tenantId: null, actor: applicant(id), action: 'registration.create', objectType: 'registration', objectId: id, details: { fields: Object.keys(input) }, meta });
-        if (input.contactEmail) {
-          const mail = onboardingMail.resumeLink(locale, input.contactEmail, input.companyName ?? null, resumeLink(id, token));
-          tx.afterCommit(() => ctx.mailer.send(mail));
-        }
+        // No mail yet: an address that has not been verified only ever receives the code mail, which
+        // carries no text the applicant wrote (so Pactum cannot be used to send anyone a message).
         return { id, resumeToken: token, registration: await toView(tx, row) };
       });
     },
@@ -164,15 +166,12 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
         if (emailChanged) {
           cols.email_verified_at = null;
           await repo.deleteCode(tx, id);
+          // Links mailed to the previous address stop working; this browser's token stays.
+          await repo.keepOnlyTokens(tx, id, [sha256(token!)]);
         }
         await repo.update(tx, id, cols);
         const changed = FIELD_NAMES.filter((f) => input[f] !== undefined && input[f] !== before[f]);
         await audit.record(tx, { tenantId: null, actor: applicant(id), action: 'registration.update', objectType: 'registration', objectId: id, details: { fields: changed }, meta });
-        if (emailChanged && input.contactEmail) {
-          const token2 = await newToken(tx, id);
-          const mail = onboardingMail.resumeLink(r.locale as Locale, input.contactEmail, input.companyName ?? r.company_name, resumeLink(id, token2));
-          tx.afterCommit(() => ctx.mailer.send(mail));
-        }
         return toView(tx, (await repo.get(tx, id))!);
       });
     },
@@ -226,11 +225,18 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
           const wait = CODE_RESEND_SECONDS - Math.floor((now.getTime() - prev.sent_at.getTime()) / 1000);
           if (wait > 0) throw new AppError(429, 'rate_limited', { seconds: wait }, [], { 'Retry-After': String(wait) });
         }
+        const sent = await repo.codeMailsSince(tx, id, r.contact_email_bidx!, new Date(now.getTime() - 86400_000));
+        if (sent.by_address >= CODE_MAILS_PER_ADDRESS_PER_DAY || sent.by_application >= CODE_MAILS_PER_APPLICATION_PER_DAY) {
+          throw new AppError(429, 'too_many_code_mails', {}, [], { 'Retry-After': '3600' });
+        }
         const code = randomDigits(6);
         const expiresAt = new Date(now.getTime() + CODE_TTL_MINUTES * 60_000);
         await repo.upsertCode(tx, id, keys.blindIndex('email-code', P, `${id}:${code}`), r.contact_email_bidx!, now, expiresAt);
-        await audit.record(tx, { tenantId: null, actor: applicant(id), action: 'registration.email_code.send', objectType: 'registration', objectId: id, meta });
-        const mail = onboardingMail.emailCode(r.locale as Locale, email, code, CODE_TTL_MINUTES);
+        await audit.record(tx, { tenantId: null, actor: applicant(id), action: 'registration.email_code.send', objectType: 'registration', objectId: id, details: { email: r.contact_email_bidx }, meta });
+        // The code mail also carries the personal link to resume the draft (one live link per mail).
+        const link = await newToken(tx, id);
+        await repo.keepOnlyTokens(tx, id, [sha256(token!), sha256(link)]);
+        const mail = onboardingMail.emailCode(r.locale as Locale, email, code, CODE_TTL_MINUTES, resumeLink(id, link));
         tx.afterCommit(() => ctx.mailer.send(mail));
         const [local, domain] = email.split('@');
         return { sentTo: `${local!.slice(0, 1)}***@${domain}`, expiresAt, resendAfterSeconds: CODE_RESEND_SECONDS };
@@ -286,6 +292,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
           await repo.insertVersion(tx, id, version, await keys.encryptText(tx, P, JSON.stringify(snap)), now);
           await audit.record(tx, { tenantId: null, actor: applicant(id), action: 'registration.submit', objectType: 'registration', objectId: id, details: { version, consentVersion }, meta });
           const t2 = await newToken(tx, id);
+          await repo.keepOnlyTokens(tx, id, [sha256(token!), sha256(t2)]);
           const mail = onboardingMail.submitted(r.locale as Locale, f.contactEmail!, f.companyName!, version, resumeLink(id, t2));
           tx.afterCommit(() => ctx.mailer.send(mail));
           return toView(tx, (await repo.get(tx, id))!);
@@ -302,6 +309,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
         const r = await owned(tx, id, token);
         if (r.status !== 'draft' && r.status !== 'submitted') throw new AppError(409, 'registration_locked', { status: r.status });
         await repo.update(tx, id, { status: 'withdrawn' });
+        await repo.capTokens(tx, id, new Date(ctx.now().getTime() + 86400_000));
         await audit.record(tx, { tenantId: null, actor: applicant(id), action: 'registration.withdraw', objectType: 'registration', objectId: id, meta });
         return toView(tx, (await repo.get(tx, id))!);
       });
@@ -413,6 +421,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
         );
         await repo.insertDecision(tx, { id: crypto.randomUUID(), registrationId: id, version: r.version, decision: 'approved', reasons: [], comment, reviewerId: reviewer.id });
         await repo.update(tx, id, { status: 'approved', decided_at: ctx.now(), tenant_id: provisioned.tenantId });
+        await repo.capTokens(tx, id, new Date(ctx.now().getTime() + DECIDED_TOKEN_DAYS * 86400_000));
         await audit.record(tx, { tenantId: null, actor: reviewer, action: 'registration.approve', objectType: 'registration', objectId: id, details: { version: r.version, tenantId: provisioned.tenantId }, meta });
         const mail = {
           ...onboardingMail.approved(r.locale as Locale, f.contactEmail!, f.companyName!, f.contactEmail!, provisioned.adminPassword, `${ctx.config.publicUrl}/login`),
@@ -433,6 +442,8 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
         await audit.record(tx, { tenantId: null, actor: reviewer, action: 'registration.reject', objectType: 'registration', objectId: id, details: { version: r.version, reasons }, meta });
         const f = await decryptFields(tx, r);
         const token = await newToken(tx, id);
+        // From now on the link in this mail is the way back in (earlier links stop working).
+        await repo.keepOnlyTokens(tx, id, [sha256(token)]);
         const mail = onboardingMail.rejected(r.locale as Locale, f.contactEmail!, f.companyName!, reasons, comment, resumeLink(id, token));
         tx.afterCommit(() => ctx.mailer.send(mail));
         return toView(tx, (await repo.get(tx, id))!);
@@ -446,6 +457,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
         const stale = await repo.staleDrafts(tx, before);
         for (const s of stale) {
           await repo.expire(tx, s.id);
+          await repo.keepOnlyTokens(tx, s.id, []);
           await audit.record(tx, { tenantId: null, actor: { kind: 'system', label: 'draft-expiry' }, action: 'registration.expire', objectType: 'registration', objectId: s.id });
           if (s.license_blob) {
             const blob = s.license_blob;

@@ -31,6 +31,8 @@ export type App = FastifyInstance<any, any, any, any, ZodTypeProvider>;
 
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 let rateLimitScale = 1;
 /** A route's rate limit, scaled by config.rateLimitScale (raised in tests that are not about limits). */
 export function limit(max: number, timeWindow: string) {
@@ -54,6 +56,24 @@ export async function buildHttp(ctx: AppContext): Promise<App> {
   app.addHook('onRequest', async (req) => {
     req.locale = pickLocale(req.headers['accept-language']);
     req.meta = { ip: req.ip, userAgent: req.headers['user-agent'] ?? null };
+  });
+
+  // No NUL bytes or lone UTF-16 surrogates anywhere in what a client sends: PostgreSQL cannot store
+  // the first and would silently mangle the second. One check at the edge for every route.
+  app.addHook('preValidation', async (req) => {
+    const errors: FieldError[] = [];
+    const walk = (v: unknown, p: string, depth: number) => {
+      if (depth > 20 || errors.length > 20) return;
+      if (typeof v === 'string') {
+        if (v.includes('\u0000')) errors.push({ path: p, code: 'control_characters' });
+        else if (LONE_SURROGATE.test(v)) errors.push({ path: p, code: 'invalid_characters' });
+      } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, p ? `${p}.${i}` : String(i), depth + 1));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, p ? `${p}.${k}` : k, depth + 1);
+    };
+    walk(req.body, '', 0);
+    walk(req.query, '', 0);
+    walk(req.params, '', 0);
+    if (errors.length) throw new AppError(422, 'validation_failed', {}, errors);
   });
 
   await app.register(helmet, {

@@ -66,7 +66,15 @@ export interface Problem {
   errors?: Array<{ path: string; code: string; message: string }>;
 }
 
+/** "3592 seconds" reads better as "60 minutes". */
+function humanWait(seconds: number, locale: Locale): string {
+  if (seconds < 120) return locale === 'en' ? `${seconds} seconds` : `${seconds} 秒`;
+  const m = Math.ceil(seconds / 60);
+  return locale === 'en' ? `${m} minutes` : `${m} 分钟`;
+}
+
 export function toProblem(err: AppError, locale: Locale): Problem {
+  if (typeof err.params.seconds === 'number') err = new AppError(err.status, err.code, { ...err.params, wait: humanWait(err.params.seconds, locale) }, err.errors, err.headers);
   const problem: Problem = {
     type: `urn:pactum:problem:${err.code}`,
     title: translate(`status_${err.status}`, locale),
@@ -76,10 +84,7 @@ export function toProblem(err: AppError, locale: Locale): Problem {
   };
   if (err.errors.length) {
     problem.errors = err.errors.map((e) => ({ path: e.path, code: e.code, message: translate(e.code, locale, e.params) }));
-    if (err.code === 'validation_failed' && err.errors.length === 1) {
-      const e = problem.errors[0]!;
-      problem.detail = `${e.path}: ${e.message}`;
-    }
+    if (err.code === 'validation_failed' && err.errors.length === 1) problem.detail = problem.errors[0]!.message;
   }
   return problem;
 }

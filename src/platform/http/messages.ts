@@ -24,7 +24,7 @@ export const messages: Record<string, { zh: string; en: string }> = {
   unsupported_content_type: { zh: '不支持的请求内容类型。', en: 'Unsupported request content type.' },
   validation_failed: { zh: '输入有误，请检查标出的字段。', en: 'Some fields are invalid; please check them.' },
   payload_too_large: { zh: '请求内容超过上限（{limit}）。', en: 'The request is larger than the limit ({limit}).' },
-  rate_limited: { zh: '操作过于频繁，请 {seconds} 秒后重试。', en: 'Too many requests. Try again in {seconds} seconds.' },
+  rate_limited: { zh: '操作过于频繁，请 {wait}后重试。', en: 'Too many requests. Try again in {wait}.' },
   unauthenticated: { zh: '请先登录。', en: 'Please sign in first.' },
   session_expired: { zh: '登录已过期，请重新登录。', en: 'Your session has expired. Please sign in again.' },
   forbidden: { zh: '您没有执行此操作的权限。', en: 'You are not allowed to do this.' },
@@ -45,6 +45,7 @@ export const messages: Record<string, { zh: string; en: string }> = {
   invalid_value: { zh: '取值无效。', en: 'Invalid value.' },
   invalid_format: { zh: '格式不正确。', en: 'Invalid format.' },
   unknown_field: { zh: '不认识的字段。', en: 'Unknown field.' },
+  invalid_characters: { zh: '包含无效的字符。', en: 'Contains invalid characters.' },
   control_characters: { zh: '不能包含控制字符或不可见字符。', en: 'Must not contain control or invisible characters.' },
   uscc_required: { zh: '请填写统一社会信用代码。', en: 'Enter the unified social credit code.' },
   uscc_legacy_registration_number: {

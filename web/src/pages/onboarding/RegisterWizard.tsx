@@ -452,7 +452,7 @@ export default function RegisterWizard() {
         rules={[{ required: true, whitespace: true, message: t('validation.required', { field: t('fields.companyName') }) }]}
         extra={t('register.company.companyNameHint')}
       >
-        {fieldInput('companyName', { maxLength: 200 })}
+        {fieldInput('companyName', { maxLength: 100 })}
       </Form.Item>
       <Form.Item
         name="uscc"
@@ -463,17 +463,17 @@ export default function RegisterWizard() {
         ]}
         extra={t('register.company.usccHint')}
       >
-        {fieldInput('uscc', { maxLength: 18, upper: true, placeholder: '91310000XXXXXXXXXX' })}
+        {fieldInput('uscc', { maxLength: 40, upper: true, placeholder: '91310000XXXXXXXXXX' })}
       </Form.Item>
       <Form.Item
         name="registeredAddress"
         label={t('fields.registeredAddress')}
         rules={[{ required: true, whitespace: true, message: t('validation.required', { field: t('fields.registeredAddress') }) }]}
       >
-        {fieldInput('registeredAddress', { maxLength: 300 })}
+        {fieldInput('registeredAddress', { maxLength: 200 })}
       </Form.Item>
       <Form.Item name="legalRepresentative" label={t('fields.legalRepresentative')} extra={t('common.optional')}>
-        {fieldInput('legalRepresentative', { maxLength: 100 })}
+        {fieldInput('legalRepresentative', { maxLength: 50 })}
       </Form.Item>
     </>
   );
@@ -485,14 +485,14 @@ export default function RegisterWizard() {
         label={t('fields.contactName')}
         rules={[{ required: true, whitespace: true, message: t('validation.required', { field: t('fields.contactName') }) }]}
       >
-        {fieldInput('contactName', { maxLength: 100 })}
+        {fieldInput('contactName', { maxLength: 50 })}
       </Form.Item>
       <Form.Item
         name="contactMobile"
         label={t('fields.contactMobile')}
         rules={[{ required: true, whitespace: true, message: t('validation.required', { field: t('fields.contactMobile') }) }]}
       >
-        {fieldInput('contactMobile', { maxLength: 20, placeholder: '13800000000' })}
+        {fieldInput('contactMobile', { maxLength: 32, placeholder: '13800000000' })}
       </Form.Item>
       <Form.Item
         name="contactEmail"
