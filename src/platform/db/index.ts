@@ -182,7 +182,7 @@ function normalizeRows(rows: Row[]): Row[] {
   return rows;
 }
 
-async function openPg(url: string, poolMax: number): Promise<{ driver: Driver; owner: Conn; closeOwner: () => Promise<void> }> {
+async function openPg(url: string, poolMax: number, onIdleError?: (err: Error) => void): Promise<{ driver: Driver; owner: Conn; closeOwner: () => Promise<void> }> {
   const pgmod = await import('pg');
   const pgm = pgmod.default;
   // int8 (counts, fen amounts) as numbers; refuse values that would lose precision.
@@ -194,6 +194,8 @@ async function openPg(url: string, poolMax: number): Promise<{ driver: Driver; o
   const ownerClient = new pgm.Client({ connectionString: url });
   await ownerClient.connect();
   const pool = new pgm.Pool({ connectionString: url, max: poolMax });
+  // An idle connection that the server ends (restart, admin command) must not crash the process.
+  pool.on('error', (err) => onIdleError?.(err));
   pool.on('connect', (client) => {
     // Queued before any other query on this client: the app never runs as the table owner.
     client.query(`SET ROLE ${APP_ROLE}`).catch(() => undefined);
@@ -254,7 +256,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const migrationsDir = opts.migrationsDir ?? path.resolve(import.meta.dirname, '../../../migrations');
   let driver: Driver;
   if (opts.databaseUrl) {
-    const { driver: d, owner, closeOwner } = await openPg(opts.databaseUrl, opts.poolMax ?? Number(process.env.PG_POOL_MAX ?? 10));
+    const { driver: d, owner, closeOwner } = await openPg(opts.databaseUrl, opts.poolMax ?? Number(process.env.PG_POOL_MAX ?? 10), (err) =>
+      opts.log?.warn({ err }, 'idle database connection failed'),
+    );
     try {
       await runMigrations(owner, migrationsDir, opts.log);
       await applyGrants(owner);
