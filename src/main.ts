@@ -29,6 +29,7 @@ async function main() {
         [
           { name: 'registration-draft-expiry', pattern: '17 * * * *', run: () => services.onboarding.expireStaleDrafts() },
           { name: 'access-apply-due-requests', pattern: '5 * * * *', run: () => services.access.applyDueRequests() },
+          { name: 'access-overreach-audit', pattern: config.accessAuditCron, run: () => services.access.runScheduledReports() },
         ],
         ctx.log,
       )

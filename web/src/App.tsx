@@ -1,5 +1,4 @@
-import { Navigate, Route, Routes } from 'react-router-dom';
-import { REVIEW_ROLES } from './auth';
+import { Route, Routes } from 'react-router-dom';
 import AppLayout from './components/AppLayout';
 import ConsoleLayout from './components/ConsoleLayout';
 import RequireAuth from './components/RequireAuth';
@@ -23,6 +22,22 @@ import AccessUsers from './pages/access/Users';
 import PermissionRequestQueue from './pages/platform/PermissionRequestQueue';
 import TenantAccessDetail from './pages/platform/TenantAccessDetail';
 import TenantAccessList from './pages/platform/TenantAccessList';
+import AccessReports from './pages/platform/AccessReports';
+import PlatformHome from './pages/platform/PlatformHome';
+import { rolesOf, type PlatformPage } from './pages/platform/pageRoles';
+import AccessDocuments from './pages/access/Documents';
+import AccessReportList from './pages/access/Reports';
+import AccessReportDetail from './pages/access/ReportDetail';
+import type { ReactNode } from 'react';
+
+/** An operator page, open only to the platform roles declared for it (the API checks the same roles). */
+function op(page: PlatformPage, element: ReactNode) {
+  return (
+    <RequireAuth kind="platform" roles={rolesOf(page)}>
+      {element}
+    </RequireAuth>
+  );
+}
 
 export default function App() {
   return (
@@ -53,18 +68,20 @@ export default function App() {
         <Route
           path="platform"
           element={
-            <RequireAuth kind="platform" roles={REVIEW_ROLES}>
+            <RequireAuth kind="platform">
               <ConsoleLayout items={platformNav} />
             </RequireAuth>
           }
         >
-          <Route index element={<Navigate to="registrations" replace />} />
-          <Route path="registrations" element={<RegistrationQueue />} />
-          <Route path="registrations/:id" element={<RegistrationDetail />} />
-          <Route path="tenants" element={<TenantAccessList />} />
-          <Route path="tenants/:id" element={<TenantAccessDetail />} />
-          <Route path="access/requests" element={<PermissionRequestQueue />} />
-          <Route path="access/history" element={<AccessHistory platform />} />
+          <Route index element={<PlatformHome />} />
+          <Route path="registrations" element={op('registrations', <RegistrationQueue />)} />
+          <Route path="registrations/:id" element={op('registrations', <RegistrationDetail />)} />
+          <Route path="tenants" element={op('tenants', <TenantAccessList />)} />
+          <Route path="tenants/:id" element={op('tenants', <TenantAccessDetail />)} />
+          <Route path="access/requests" element={op('accessRequests', <PermissionRequestQueue />)} />
+          <Route path="access/history" element={op('accessHistory', <AccessHistory platform />)} />
+          <Route path="access/reports" element={op('accessReports', <AccessReports />)} />
+          <Route path="access/reports/:tenantId/:id" element={op('accessReports', <AccessReportDetail platform />)} />
           <Route path="*" element={<NotFound />} />
         </Route>
 
@@ -83,6 +100,9 @@ export default function App() {
           <Route path="access/departments" element={<AccessDepartments />} />
           <Route path="access/requests" element={<AccessRequests />} />
           <Route path="access/history" element={<AccessHistory />} />
+          <Route path="access/reports" element={<AccessReportList />} />
+          <Route path="access/reports/:id" element={<AccessReportDetail />} />
+          <Route path="documents" element={<AccessDocuments />} />
           <Route path="*" element={<NotFound />} />
         </Route>
 

@@ -17,6 +17,8 @@ export const APPEND_ONLY_TABLES = [
   'registration_decisions',
   'permission_history',
   'denials',
+  'access_reports',
+  'access_alerts',
 ];
 
 /** Tables that are not tenant data and carry no RLS policy, only bookkeeping the app cannot touch. */
