@@ -24,7 +24,7 @@ export default function ReportDetail({ platform = false }: { platform?: boolean 
   const s = f.summary;
   const empty = { emptyText: t('access.reports.empty') };
   return (
-    <Space direction="vertical" style={{ width: '100%' }} size="middle">
+    <Space orientation="vertical" style={{ width: '100%' }} size="middle">
       <Card
         title={`${t('access.reports.title')} · ${fmt.dateTime(report.createdAt)}`}
         extra={<Link to={back}><Button>{t('access.reports.back')}</Button></Link>}
@@ -41,7 +41,7 @@ export default function ReportDetail({ platform = false }: { platform?: boolean 
             {s.admins} {s.tooManyAdmins ? <Tag color="red">{t('access.reports.tooMany', { n: f.admins.threshold })}</Tag> : <Tag color="green">{t('access.reports.ok')}</Tag>}
           </Descriptions.Item>
         </Descriptions>
-        {s.tooManyAdmins && <Alert style={{ marginTop: 12 }} type="warning" showIcon message={t('access.reports.tooMany', { n: f.admins.threshold })} description={f.admins.users.map((u) => u.email).join(', ')} />}
+        {s.tooManyAdmins && <Alert style={{ marginTop: 12 }} type="warning" showIcon title={t('access.reports.tooMany', { n: f.admins.threshold })} description={f.admins.users.map((u) => u.email).join(', ')} />}
       </Card>
       <Card title={t('access.reports.denials')} size="small" extra={<Typography.Text type="secondary">{t('access.reports.period', { days: f.periodDays })}</Typography.Text>}>
         <Table

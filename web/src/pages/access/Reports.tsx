@@ -111,7 +111,7 @@ export default function Reports() {
   };
   const permOptions = PERMISSIONS.map((p) => ({ value: p, label: t(`permissions.${p}`, { defaultValue: p }) }));
   return (
-    <Space direction="vertical" style={{ width: '100%' }} size="middle">
+    <Space orientation="vertical" style={{ width: '100%' }} size="middle">
       <Card
         title={t('access.reports.title')}
         extra={<Button type="primary" loading={running} onClick={run} data-testid="report-run">{t('access.reports.run')}</Button>}

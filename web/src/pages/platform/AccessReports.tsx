@@ -42,7 +42,7 @@ export default function AccessReports() {
     }
   };
   return (
-    <Space direction="vertical" style={{ width: '100%' }} size="middle">
+    <Space orientation="vertical" style={{ width: '100%' }} size="middle">
       <Card
         title={t('access.reports.title')}
         extra={
