@@ -68,7 +68,7 @@ describe('access in the browser', () => {
 
     // --- the viewer views and downloads the document, and has no create button
     await viewer.goto('/tenant/documents');
-    await viewer.getByTestId('document-row').first().waitFor();
+    await viewer.getByTestId('document-row').first().waitFor({ timeout: 45_000 });
     expect(await viewer.getByTestId('document-row').first().textContent()).toContain('办公设备采购合同');
     await viewer.getByTestId('document-view').first().click();
     await expect.poll(() => viewer.getByTestId('document-body').textContent()).toContain('甲方向乙方采购办公设备一批');
