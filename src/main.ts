@@ -30,6 +30,7 @@ async function main() {
           { name: 'registration-draft-expiry', pattern: '17 * * * *', run: () => services.onboarding.expireStaleDrafts() },
           { name: 'access-apply-due-requests', pattern: '5 * * * *', run: () => services.access.applyDueRequests() },
           { name: 'contract-expiry-reminders', pattern: '5 1 * * *', run: () => services.contracts.runExpiryReminders() },
+          { name: 'access-overreach-audit', pattern: config.accessAuditCron, run: () => services.access.runScheduledReports() },
         ],
         ctx.log,
       )

@@ -30,6 +30,8 @@ export interface Config {
   draftTtlDays: number;
   /** Run the periodic jobs (stale-draft expiry, ...) in this process. */
   runJobs: boolean;
+  /** When the over-reach audit runs (cron, UTC); weekly by default (Monday 02:30). */
+  accessAuditCron: string;
   /** Multiplies every rate limit (tests raise it; 1 in production). */
   rateLimitScale: number;
 }
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     privacyVersion: '2026-12',
     draftTtlDays: Number(env.PACTUM_DRAFT_TTL_DAYS ?? 30),
     runJobs: env.PACTUM_JOBS !== 'off',
+    accessAuditCron: env.PACTUM_ACCESS_AUDIT_CRON ?? '30 2 * * 1',
     rateLimitScale: Number(env.PACTUM_RATE_LIMIT_SCALE ?? 1),
     ...overrides,
   };

@@ -1,5 +1,4 @@
-import { Navigate, Route, Routes } from 'react-router-dom';
-import { REVIEW_ROLES } from './auth';
+import { Route, Routes } from 'react-router-dom';
 import AppLayout from './components/AppLayout';
 import ConsoleLayout from './components/ConsoleLayout';
 import RequireAuth from './components/RequireAuth';
@@ -29,6 +28,22 @@ import ContractDetail from './pages/contracts/ContractDetail';
 import ContractDashboard from './pages/contracts/ContractDashboard';
 import SignPage from './pages/contracts/SignPage';
 import VerifyPage from './pages/contracts/VerifyPage';
+import AccessReports from './pages/platform/AccessReports';
+import PlatformHome from './pages/platform/PlatformHome';
+import { rolesOf, type PlatformPage } from './pages/platform/pageRoles';
+import AccessDocuments from './pages/access/Documents';
+import AccessReportList from './pages/access/Reports';
+import AccessReportDetail from './pages/access/ReportDetail';
+import type { ReactNode } from 'react';
+
+/** An operator page, open only to the platform roles declared for it (the API checks the same roles). */
+function op(page: PlatformPage, element: ReactNode) {
+  return (
+    <RequireAuth kind="platform" roles={rolesOf(page)}>
+      {element}
+    </RequireAuth>
+  );
+}
 
 export default function App() {
   return (
@@ -62,18 +77,20 @@ export default function App() {
         <Route
           path="platform"
           element={
-            <RequireAuth kind="platform" roles={REVIEW_ROLES}>
+            <RequireAuth kind="platform">
               <ConsoleLayout items={platformNav} />
             </RequireAuth>
           }
         >
-          <Route index element={<Navigate to="registrations" replace />} />
-          <Route path="registrations" element={<RegistrationQueue />} />
-          <Route path="registrations/:id" element={<RegistrationDetail />} />
-          <Route path="tenants" element={<TenantAccessList />} />
-          <Route path="tenants/:id" element={<TenantAccessDetail />} />
-          <Route path="access/requests" element={<PermissionRequestQueue />} />
-          <Route path="access/history" element={<AccessHistory platform />} />
+          <Route index element={<PlatformHome />} />
+          <Route path="registrations" element={op('registrations', <RegistrationQueue />)} />
+          <Route path="registrations/:id" element={op('registrations', <RegistrationDetail />)} />
+          <Route path="tenants" element={op('tenants', <TenantAccessList />)} />
+          <Route path="tenants/:id" element={op('tenants', <TenantAccessDetail />)} />
+          <Route path="access/requests" element={op('accessRequests', <PermissionRequestQueue />)} />
+          <Route path="access/history" element={op('accessHistory', <AccessHistory platform />)} />
+          <Route path="access/reports" element={op('accessReports', <AccessReports />)} />
+          <Route path="access/reports/:tenantId/:id" element={op('accessReports', <AccessReportDetail platform />)} />
           <Route path="*" element={<NotFound />} />
         </Route>
 
@@ -96,6 +113,9 @@ export default function App() {
           <Route path="contracts/new" element={<ContractNew />} />
           <Route path="contracts/dashboard" element={<ContractDashboard />} />
           <Route path="contracts/:id" element={<ContractDetail />} />
+          <Route path="access/reports" element={<AccessReportList />} />
+          <Route path="access/reports/:id" element={<AccessReportDetail />} />
+          <Route path="documents" element={<AccessDocuments />} />
           <Route path="*" element={<NotFound />} />
         </Route>
 

@@ -1,7 +1,9 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, api, onApiError } from './api';
 import type { Me } from './types';
+import { platformHomeFor } from './pages/platform/pageRoles';
 
+/** Roles of the registration review pages (kept for callers; see pages/platform/pageRoles.ts). */
 export const REVIEW_ROLES = ['super_admin', 'reviewer'];
 
 interface AuthState {
@@ -23,7 +25,7 @@ const AuthContext = createContext<AuthState>({
 export function homePathFor(me: Me | null | undefined): string {
   if (!me) return '/login';
   if (me.user.mustChangePassword) return '/change-password';
-  return me.user.kind === 'platform' ? '/platform/registrations' : '/tenant';
+  return me.user.kind === 'platform' ? platformHomeFor(me.user.roles) : '/tenant';
 }
 
 export function AuthProvider({ children }: { children: ReactNode }) {

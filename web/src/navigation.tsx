@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
-import { ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, FileProtectOutlined, FileTextOutlined, HistoryOutlined, HomeOutlined, SafetyOutlined, TeamOutlined } from '@ant-design/icons';
+import { AlertOutlined, ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, FileProtectOutlined, FileTextOutlined, HistoryOutlined, HomeOutlined, SafetyOutlined, TeamOutlined } from '@ant-design/icons';
+import { rolesOf } from './pages/platform/pageRoles';
 
 /**
  * Left-menu entries of the consoles. Later areas (contracts, users, security, ...)
@@ -17,23 +18,20 @@ export const tenantNav: NavItem[] = [
   { key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> },
   { key: 'contracts', path: '/tenant/contracts', labelKey: 'contracts.nav', icon: <FileTextOutlined /> },
   { key: 'contract-dashboard', path: '/tenant/contracts/dashboard', labelKey: 'contracts.dashboardNav', icon: <DashboardOutlined /> },
+  { key: 'documents', path: '/tenant/documents', labelKey: 'access.nav.documents', icon: <FileTextOutlined /> },
   // access (shown to tenant admins; the API enforces the permissions whatever the menu shows)
   { key: 'access-users', path: '/tenant/access/users', labelKey: 'access.nav.users', icon: <TeamOutlined />, roles: ['tenant_admin'] },
   { key: 'access-roles', path: '/tenant/access/roles', labelKey: 'access.nav.roles', icon: <SafetyOutlined />, roles: ['tenant_admin'] },
   { key: 'access-departments', path: '/tenant/access/departments', labelKey: 'access.nav.departments', icon: <ApartmentOutlined />, roles: ['tenant_admin'] },
   { key: 'access-requests', path: '/tenant/access/requests', labelKey: 'access.nav.requests', icon: <FileProtectOutlined />, roles: ['tenant_admin'] },
   { key: 'access-history', path: '/tenant/access/history', labelKey: 'access.nav.history', icon: <HistoryOutlined />, roles: ['tenant_admin', 'auditor'] },
+  { key: 'access-reports', path: '/tenant/access/reports', labelKey: 'access.nav.reports', icon: <AlertOutlined />, roles: ['tenant_admin', 'auditor'] },
 ];
 
 export const platformNav: NavItem[] = [
-  {
-    key: 'registrations',
-    path: '/platform/registrations',
-    labelKey: 'nav.registrations',
-    icon: <AuditOutlined />,
-    roles: ['super_admin', 'reviewer'],
-  },
-  { key: 'tenants', path: '/platform/tenants', labelKey: 'access.nav.tenants', icon: <BankOutlined />, roles: ['super_admin', 'auditor', 'billing_ops', 'support_agent', 'reviewer'] },
-  { key: 'access-requests', path: '/platform/access/requests', labelKey: 'access.nav.requestQueue', icon: <FileProtectOutlined />, roles: ['super_admin', 'auditor', 'billing_ops', 'support_agent', 'reviewer'] },
-  { key: 'access-history', path: '/platform/access/history', labelKey: 'access.nav.platformHistory', icon: <HistoryOutlined />, roles: ['super_admin', 'auditor', 'billing_ops', 'support_agent', 'reviewer'] },
+  { key: 'registrations', path: '/platform/registrations', labelKey: 'nav.registrations', icon: <AuditOutlined />, roles: rolesOf('registrations') },
+  { key: 'tenants', path: '/platform/tenants', labelKey: 'access.nav.tenants', icon: <BankOutlined />, roles: rolesOf('tenants') },
+  { key: 'access-requests', path: '/platform/access/requests', labelKey: 'access.nav.requestQueue', icon: <FileProtectOutlined />, roles: rolesOf('accessRequests') },
+  { key: 'access-history', path: '/platform/access/history', labelKey: 'access.nav.platformHistory', icon: <HistoryOutlined />, roles: rolesOf('accessHistory') },
+  { key: 'access-reports', path: '/platform/access/reports', labelKey: 'access.nav.reports', icon: <AlertOutlined />, roles: rolesOf('accessReports') },
 ];

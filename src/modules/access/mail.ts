@@ -22,15 +22,16 @@ export const accessMail = {
         ], { href: link, label: '接受邀请' });
   },
 
-  denialSpike(locale: Locale, to: string, tenant: string, count: number, hours: number): MailMessage {
+  denialSpike(locale: Locale, to: string, tenant: string, user: string, count: number, minutes: number): MailMessage {
     return locale === 'en'
       ? msg(to, `Pactum: unusual number of denied actions in ${tenant}`, [
-          `${count} actions were denied in ${tenant} during the last ${hours} hours.`,
-          'Review the over-reach report and the denied attempts in the access console.',
+          `${count} actions by ${user} were denied in ${tenant} within ${minutes} minutes.`,
+          'Review the denied attempts and the over-reach reports in the access console.',
         ])
       : msg(to, `Pactum：「${tenant}」被拒绝操作异常增多`, [
-          `过去 ${hours} 小时内，「${tenant}」有 ${count} 次操作被拒绝。`,
-          '请在权限控制台查看越权审计报告和被拒绝的操作。',
+          `${minutes} 分钟内，「${tenant}」的用户 ${user} 有 ${count} 次操作被拒绝。`,
+          '请在权限控制台查看被拒绝的操作和越权审计报告。',
+          `(${count} actions by ${user} were denied in ${tenant} within ${minutes} minutes.)`,
         ]);
   },
 };

@@ -175,6 +175,31 @@ export function accessRoutes(app: App, access: AccessService): void {
     items: await access.listDenials(authOf(req)),
   }));
 
+  // Over-reach audit (reports, settings, alerts).
+  const auditView = requirePermission('audit.view');
+  const permKey = z.string().max(60);
+  const settingsBody = z.object({
+    sodPairs: z.array(z.tuple([permKey, permKey])).max(50),
+    maxAdmins: z.number().int().min(1).max(1000),
+    spikeThreshold: z.number().int().min(2).max(10000),
+  });
+  app.get('/api/v1/access/reports', { preHandler: auditView, schema: { tags, summary: 'Over-reach audit reports of your tenant (newest first)' } }, async (req) => ({
+    items: await access.listReports(authOf(req)),
+  }));
+  app.post('/api/v1/access/reports', { preHandler: auditView, schema: { tags, summary: 'Run the over-reach audit now; returns the stored report' } }, async (req, reply) => {
+    reply.status(201).send(await access.createReport(authOf(req), req.meta));
+  });
+  app.get('/api/v1/access/reports/:id', { preHandler: auditView, schema: { tags, summary: 'One over-reach report with its findings', params: idParam } }, async (req) =>
+    access.getReport(authOf(req), req.params.id, req.meta),
+  );
+  app.get('/api/v1/access/audit-settings', { preHandler: auditView, schema: { tags, summary: 'Separation-of-duty pairs, admin threshold, denial-spike threshold' } }, async (req) =>
+    access.getAuditSettings(authOf(req)),
+  );
+  app.put('/api/v1/access/audit-settings', { preHandler: requirePermission('roles.manage'), schema: { tags, summary: 'Change the over-reach audit settings', body: settingsBody } }, async (req) =>
+    access.saveAuditSettings(authOf(req), req.body as Parameters<AccessService['saveAuditSettings']>[1], req.meta),
+  );
+  app.get('/api/v1/access/alerts', { preHandler: auditView, schema: { tags, summary: 'Denial-spike alerts of your tenant' } }, async (req) => ({ items: await access.listAlerts(authOf(req)) }));
+
   app.get(
     '/api/v1/access/export',
     { preHandler: requirePermission('data.export'), config: { tenantState: 'billing' }, schema: { tags, summary: 'Export your users, roles and departments (JSON); available while suspended' } },
@@ -194,9 +219,22 @@ export function accessRoutes(app: App, access: AccessService): void {
   app.get('/api/v1/access/documents/:id', { preHandler: requirePermission('contracts.view'), schema: { tags, summary: 'One classified document (404 when not visible to you)', params: idParam } }, async (req) =>
     access.getDocument(authOf(req), req.params.id, req.meta),
   );
+  app.get(
+    '/api/v1/access/documents/:id/download',
+    { preHandler: requirePermission('contracts.download'), schema: { tags, summary: 'Download a classified document as a UTF-8 text file (404 when not visible to you)', params: idParam } },
+    async (req, reply) => {
+      const doc = await access.getDocument(authOf(req), req.params.id, req.meta, 'document.download');
+      const ascii = doc.title.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'document';
+      reply
+        .header('Content-Type', 'text/plain; charset=utf-8')
+        .header('Content-Disposition', `attachment; filename="${ascii}.txt"; filename*=UTF-8''${encodeURIComponent(doc.title)}.txt`)
+        .header('Cache-Control', 'private, no-store');
+      return reply.send('\uFEFF' + doc.body);
+    },
+  );
   app.post(
     '/api/v1/access/documents',
-    { preHandler: requirePermission('contracts.create'), schema: { tags, summary: 'Create a classified document (level ≤ your clearance)', body: z.object({ title: text(200), level, departmentId: uuid.nullish() }) } },
+    { preHandler: requirePermission('contracts.create'), schema: { tags, summary: 'Create a classified document (level ≤ your clearance)', body: z.object({ title: text(200), level, departmentId: uuid.nullish(), body: z.string().max(100_000).optional() }) } },
     async (req, reply) => {
       reply.status(201).send(await access.createDocument(authOf(req), req.body, req.meta));
     },
@@ -225,7 +263,9 @@ export function accessRoutes(app: App, access: AccessService): void {
 
   // ------------------------------------------------------------------ platform console ----------
   const ptags = ['platform: access'];
-  const operatorView = requirePlatform('super_admin', 'auditor', 'billing_ops', 'support_agent', 'reviewer');
+  // Same role sets as the operator pages (web/src/pages/platform/pageRoles.ts); super_admin passes every guard.
+  const operatorView = requirePlatform('super_admin', 'auditor', 'billing_ops', 'support_agent');
+  const historyView = requirePlatform('super_admin', 'auditor', 'billing_ops', 'support_agent', 'security_officer');
   const operatorEdit = requirePlatform('super_admin');
   app.get('/api/v1/platform/tenants/:id/access', { preHandler: operatorView, schema: { tags: ptags, summary: 'A tenant’s entitlements, seats, state and roles', params: idParam } }, async (req) =>
     access.getTenantAccess(req.params.id),
@@ -267,9 +307,25 @@ export function accessRoutes(app: App, access: AccessService): void {
     { preHandler: operatorEdit, schema: { tags: ptags, summary: 'Reject with a comment', params: decideParams, body: z.object({ comment: text(2000) }) } },
     async (req) => access.decideRequest(actorOf(authOf(req)), req.params.tenantId, req.params.id, { approve: false, comment: req.body.comment }, req.meta),
   );
+  const securityView = requirePlatform('super_admin', 'security_officer', 'auditor');
+  const securityRun = requirePlatform('super_admin', 'security_officer');
+  app.get(
+    '/api/v1/platform/access-reports',
+    { preHandler: securityView, schema: { tags: ptags, summary: 'Over-reach reports of all tenants (newest first)', querystring: z.object({ tenantId: uuid.optional() }) } },
+    async (req) => ({ items: await access.listAllReports(req.query.tenantId ?? null) }),
+  );
+  app.post('/api/v1/platform/tenants/:id/access-reports', { preHandler: securityRun, schema: { tags: ptags, summary: 'Run the over-reach audit of one tenant now', params: idParam } }, async (req, reply) => {
+    reply.status(201).send(await access.createReportAsOperator(req.params.id, actorOf(authOf(req)), req.meta));
+  });
+  app.get(
+    '/api/v1/platform/tenants/:tenantId/access-reports/:id',
+    { preHandler: securityView, schema: { tags: ptags, summary: 'One over-reach report', params: z.object({ tenantId: uuid, id: uuid }) } },
+    async (req) => access.getReportAsOperator(actorOf(authOf(req)), req.params.tenantId, req.params.id, req.meta),
+  );
+  app.get('/api/v1/platform/access/alerts', { preHandler: securityView, schema: { tags: ptags, summary: 'Denial-spike alerts of all tenants' } }, async () => ({ items: await access.listAllAlerts() }));
   app.get(
     '/api/v1/platform/access/history',
-    { preHandler: operatorView, schema: { tags: ptags, summary: 'Permission history of all tenants (JSON or CSV)', querystring: historyQuery.extend({ tenantId: uuid.optional() }) } },
+    { preHandler: historyView, schema: { tags: ptags, summary: 'Permission history of all tenants (JSON or CSV)', querystring: historyQuery.extend({ tenantId: uuid.optional() }) } },
     async (req, reply) => sendHistory(reply, await access.history({ ...req.query, tenantId: req.query.tenantId ?? null }, true), req.query.format, true),
   );
 }

@@ -25,6 +25,7 @@ import {
 import { decide, effective, type AccessFacts, type Decision } from './policy.js';
 import { accessRepo as repo, type AccessUserRow, type RoleRow } from './repo.js';
 import { accessMail } from './mail.js';
+import { overreachAudit } from './overreach.js';
 
 export const INVITATION_TTL_DAYS = 7;
 
@@ -87,6 +88,7 @@ const sortPerms = (ps: Iterable<string>) => [...new Set(ps)].sort();
 /** Tenant users, roles, entitlements, data levels, requests and the permission history. */
 export function accessService(ctx: AppContext) {
   const { db } = ctx;
+  const overreach = overreachAudit(ctx);
 
   async function entitlementsOf(tx: Tx, tenantId: string): Promise<EntitlementsView> {
     const e = await repo.entitlements(tx, tenantId);
@@ -186,6 +188,7 @@ export function accessService(ctx: AppContext) {
         tenantId, actor: actorOfAuth(auth), action: 'access.denied', outcome: 'denied', objectType: d.objectType ?? null, objectId: d.objectId ?? null,
         details: { permission: d.permission ?? null, level: d.level ?? null, reason: d.reason }, meta,
       });
+      await overreach.checkSpike(tx, tenantId, auth.user.id, auth.user.email);
     });
   }
 
@@ -295,13 +298,18 @@ export function accessService(ctx: AppContext) {
     async check(auth: Auth, perm: string): Promise<Decision> {
       if (auth.user.kind !== 'tenant' || !auth.tenant) return { allowed: false, reason: 'permission_denied' };
       const tenantId = auth.tenant.id;
-      const f = await db.tenant(tenantId, (tx) => factsTx(tx, tenantId, auth.user.id));
-      return decide(f, perm);
+      return db.tenant(tenantId, async (tx) => {
+        const d = decide(await factsTx(tx, tenantId, auth.user.id), perm);
+        if (d.allowed) await overreach.trackUse(tx, tenantId, auth.user.id, perm);
+        return d;
+      });
     },
     /** Same, inside the caller's tenant transaction (for other modules' services). */
     async checkTx(tx: Tx, auth: Auth, perm: string): Promise<Decision> {
       if (auth.user.kind !== 'tenant' || !auth.tenant) return { allowed: false, reason: 'permission_denied' };
-      return decide(await factsTx(tx, auth.tenant.id, auth.user.id), perm);
+      const d = decide(await factsTx(tx, auth.tenant.id, auth.user.id), perm);
+      if (d.allowed) await overreach.trackUse(tx, auth.tenant.id, auth.user.id, perm);
+      return d;
     },
     async can(auth: Auth, perm: Permission): Promise<boolean> {
       if (auth.user.kind !== 'tenant' || !auth.tenant) return false;
@@ -364,19 +372,19 @@ export function accessService(ctx: AppContext) {
         return { total: n, items: rows.map((r) => ({ id: r.id, title: r.title, level: r.level, ownerId: r.owner_id, departmentId: r.department_id, createdAt: r.created_at })) };
       });
     },
-    async getDocument(auth: Auth, id: string, meta: RequestMeta) {
+    async getDocument(auth: Auth, id: string, meta: RequestMeta, action: 'document.read' | 'document.download' = 'document.read') {
       const doc = await withDataScope(auth, async (tx) => {
-        const r = await tx.maybeOne<{ id: string; title: string; level: string; owner_id: string; department_id: string | null; created_at: Date }>(
-          `SELECT id, title, level, owner_id, department_id, created_at FROM documents WHERE id = $1`,
+        const r = await tx.maybeOne<{ id: string; title: string; level: string; owner_id: string; department_id: string | null; created_at: Date; body: string }>(
+          `SELECT id, title, level, owner_id, department_id, created_at, body FROM documents WHERE id = $1`,
           [id],
         );
-        if (r) await audit.record(tx, { tenantId: auth.tenant!.id, actor: actorOfAuth(auth), action: 'document.read', objectType: 'document', objectId: id, meta });
+        if (r) await audit.record(tx, { tenantId: auth.tenant!.id, actor: actorOfAuth(auth), action, objectType: 'document', objectId: id, meta });
         return r;
       });
       if (!doc) throw notFound('document_not_found');
-      return { id: doc.id, title: doc.title, level: doc.level, ownerId: doc.owner_id, departmentId: doc.department_id, createdAt: doc.created_at };
+      return { id: doc.id, title: doc.title, level: doc.level, ownerId: doc.owner_id, departmentId: doc.department_id, createdAt: doc.created_at, body: doc.body };
     },
-    async createDocument(auth: Auth, input: { title: string; level: Level; departmentId?: string | null }, meta: RequestMeta) {
+    async createDocument(auth: Auth, input: { title: string; level: Level; departmentId?: string | null; body?: string }, meta: RequestMeta) {
       const tenantId = tenantOfAuth(auth);
       const id = crypto.randomUUID();
       const refused = await db.tenant(tenantId, async (tx) => {
@@ -384,7 +392,7 @@ export function accessService(ctx: AppContext) {
         if (levelRank(input.level) > levelRank(scope.clearance)) return scope.clearance;
         await validDepartment(tx, tenantId, input.departmentId, 'departmentId');
         const dept = input.departmentId ?? (await tx.maybeOne<{ d: string | null }>(`SELECT department_id AS d FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, auth.user.id]))?.d ?? null;
-        await tx.execute(`INSERT INTO documents (tenant_id, id, title, level, owner_id, department_id) VALUES ($1,$2,$3,$4,$5,$6)`, [tenantId, id, input.title, input.level, auth.user.id, dept]);
+        await tx.execute(`INSERT INTO documents (tenant_id, id, title, level, owner_id, department_id, body) VALUES ($1,$2,$3,$4,$5,$6,$7)`, [tenantId, id, input.title, input.level, auth.user.id, dept, input.body ?? '']);
         await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'document.create', objectType: 'document', objectId: id, details: { level: input.level }, meta });
         return null;
       });
@@ -893,6 +901,32 @@ export function accessService(ctx: AppContext) {
     },
 
     levels: LEVELS,
+
+    // ---------------------------------------------------------------- over-reach audit ------------
+    /** Weekly job: one report per tenant, each in its own tenant transaction. */
+    runScheduledReports: overreach.runScheduledReports,
+    async createReport(auth: Auth, meta: RequestMeta) {
+      return overreach.createReportForTenant(tenantOfAuth(auth), actorOfAuth(auth), meta);
+    },
+    createReportAsOperator: overreach.createReportAsOperator,
+    async listReports(auth: Auth) {
+      return overreach.listReports({ tenantId: tenantOfAuth(auth) });
+    },
+    listAllReports: (tenantId: string | null) => overreach.listReports({ platform: true, tenantId }),
+    async getReport(auth: Auth, id: string, meta: RequestMeta) {
+      return overreach.getReport({ tenantId: tenantOfAuth(auth) }, id, actorOfAuth(auth), meta);
+    },
+    getReportAsOperator: (actor: Actor, tenantId: string, id: string, meta: RequestMeta) => overreach.getReport({ tenantId, platform: true }, id, actor, meta),
+    async getAuditSettings(auth: Auth) {
+      return overreach.getSettings(tenantOfAuth(auth));
+    },
+    async saveAuditSettings(auth: Auth, input: Parameters<typeof overreach.saveSettings>[2], meta: RequestMeta) {
+      return overreach.saveSettings(tenantOfAuth(auth), actorOfAuth(auth), input, meta);
+    },
+    async listAlerts(auth: Auth) {
+      return overreach.listAlerts({ tenantId: tenantOfAuth(auth) });
+    },
+    listAllAlerts: () => overreach.listAlerts({ platform: true }),
   };
 
   async function applyRequest(

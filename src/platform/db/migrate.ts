@@ -19,6 +19,8 @@ export const APPEND_ONLY_TABLES = [
   'denials',
   'contract_versions',
   'approval_decisions',
+  'access_reports',
+  'access_alerts',
 ];
 
 /** Tables that are not tenant data and carry no RLS policy, only bookkeeping the app cannot touch. */

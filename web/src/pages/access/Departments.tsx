@@ -1,25 +1,45 @@
-import { Button, Card, Form, Input, Popconfirm, Select, Space, Tree } from 'antd';
+import { Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Tree } from 'antd';
 import type { DataNode } from 'antd/es/tree';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import ProblemAlert from '../../components/ProblemAlert';
+import { testId } from '../../testid';
 import { accessApi, type Department } from './accessApi';
 
-function toTree(all: Department[], parent: string | null, onDelete: (id: string) => void, del: string): DataNode[] {
+interface TreeActions {
+  onDelete: (id: string) => void;
+  onEdit: (d: Department) => void;
+  del: string;
+  edit: string;
+}
+
+function toTree(all: Department[], parent: string | null, a: TreeActions): DataNode[] {
   return all
     .filter((d) => d.parentId === parent)
     .map((d) => ({
       key: d.id,
       title: (
         <Space>
-          {d.name} ({d.userCount})
-          <Popconfirm title={del} onConfirm={() => onDelete(d.id)}>
-            <a>{del}</a>
+          <span data-testid={`department-${d.name}`}>{d.name} ({d.userCount})</span>
+          <a onClick={() => a.onEdit(d)} data-testid={`department-edit-${d.name}`}>{a.edit}</a>
+          <Popconfirm title={a.del} onConfirm={() => a.onDelete(d.id)}>
+            <a>{a.del}</a>
           </Popconfirm>
         </Space>
       ),
-      children: toTree(all, d.id, onDelete, del),
+      children: toTree(all, d.id, a),
     }));
+}
+
+/** The department and everything below it (not valid as its new parent). */
+function subtree(all: Department[], id: string): Set<string> {
+  const out = new Set([id]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const d of all) if (d.parentId && out.has(d.parentId) && !out.has(d.id)) { out.add(d.id); grew = true; }
+  }
+  return out;
 }
 
 export default function Departments() {
@@ -27,6 +47,8 @@ export default function Departments() {
   const [items, setItems] = useState<Department[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [form] = Form.useForm<{ name: string; parentId?: string }>();
+  const [editing, setEditing] = useState<Department | null>(null);
+  const [editForm] = Form.useForm<{ name: string; parentId?: string | null }>();
   const load = useCallback(async () => {
     try {
       setItems((await accessApi.departments()).items);
@@ -58,7 +80,51 @@ export default function Departments() {
         </Form.Item>
         <Button type="primary" htmlType="submit" data-testid="department-add">{t('access.departments.add')}</Button>
       </Form>
-      <Tree defaultExpandAll treeData={toTree(items, null, (id) => void run(() => accessApi.deleteDepartment(id)), t('access.departments.delete'))} key={items.length} />
+      <Tree
+        defaultExpandAll
+        treeData={toTree(items, null, {
+          onDelete: (id) => void run(() => accessApi.deleteDepartment(id)),
+          onEdit: (d) => {
+            setEditing(d);
+            editForm.setFieldsValue({ name: d.name, parentId: d.parentId });
+          },
+          del: t('access.departments.delete'),
+          edit: t('access.departments.edit'),
+        })}
+        key={items.map((d) => `${d.id}:${d.name}:${d.parentId ?? ''}`).join('|')}
+      />
+      <Modal
+        open={!!editing}
+        title={t('access.departments.editTitle')}
+        okText={t('access.departments.save')}
+        okButtonProps={{ ...testId('department-save') }}
+        onCancel={() => setEditing(null)}
+        onOk={() => editForm.submit()}
+        destroyOnHidden
+      >
+        <Form
+          form={editForm}
+          layout="vertical"
+          onFinish={(v) =>
+            run(async () => {
+              await accessApi.updateDepartment(editing!.id, { name: v.name, parentId: v.parentId ?? null });
+              setEditing(null);
+            })
+          }
+        >
+          <Form.Item name="name" label={t('access.departments.name')} rules={[{ required: true, max: 100 }]}>
+            <Input data-testid="department-edit-name" />
+          </Form.Item>
+          <Form.Item name="parentId" label={t('access.departments.parent')}>
+            <Select
+              allowClear
+              placeholder={t('access.departments.none')}
+              data-testid="department-edit-parent"
+              options={items.filter((d) => !editing || !subtree(items, editing.id).has(d.id)).map((d) => ({ value: d.id, label: d.name }))}
+            />
+          </Form.Item>
+        </Form>
+      </Modal>
     </Card>
   );
 }

@@ -5,6 +5,7 @@ import ProblemAlert from '../../components/ProblemAlert';
 import { applyFieldErrors } from '../../api';
 import { useFormat } from '../../format';
 import { testId } from '../../testid';
+import Invitations from './Invitations';
 import { LEVELS, SCOPES, accessApi, type AccessUser, type Department, type Role } from './accessApi';
 
 interface UserForm {
@@ -27,6 +28,7 @@ export default function Users() {
   const [editing, setEditing] = useState<AccessUser | null>(null);
   const [formError, setFormError] = useState<unknown>(null);
   const [inviteForm] = Form.useForm<UserForm>();
+  const [invitationsVersion, setInvitationsVersion] = useState(0);
   const [editForm] = Form.useForm<UserForm>();
 
   const load = useCallback(async () => {
@@ -67,6 +69,7 @@ export default function Users() {
       message.success(t('access.users.invited', { email: v.email }));
       setInviting(false);
       inviteForm.resetFields();
+      setInvitationsVersion((v) => v + 1);
       await load();
     } catch (e) {
       applyFieldErrors(inviteForm, e, ['email', 'roleIds', 'clearance', 'scope', 'departmentId']);
@@ -155,6 +158,7 @@ export default function Users() {
           },
         ]}
       />
+      <Invitations version={invitationsVersion} onChange={() => void load()} />
       <Modal open={inviting} title={t('access.users.invite')} onCancel={() => setInviting(false)} onOk={() => inviteForm.submit()} okButtonProps={{ ...testId('invite-submit') }} destroyOnHidden>
         <ProblemAlert error={formError} />
         <Form form={inviteForm} layout="vertical" onFinish={submitInvite} initialValues={{ roleIds: [], clearance: 'internal', scope: 'own' }}>

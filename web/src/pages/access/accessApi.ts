@@ -80,6 +80,70 @@ export interface TenantAccess {
   roles: Role[];
 }
 
+export interface Invitation {
+  id: string;
+  email: string;
+  createdAt: string;
+  expiresAt: string;
+  status: 'pending' | 'accepted' | 'expired' | 'revoked';
+}
+export interface DocumentItem {
+  id: string;
+  title: string;
+  level: string;
+  ownerId: string;
+  departmentId: string | null;
+  createdAt: string;
+  body?: string;
+}
+export interface ReportSummary {
+  deniedUsers: number;
+  denials: number;
+  unusedGrants: number;
+  sodConflicts: number;
+  admins: number;
+  tooManyAdmins: boolean;
+  dormant: number;
+}
+export interface ReportListItem {
+  id: string;
+  tenantId: string;
+  tenantName?: string;
+  createdAt: string;
+  trigger: 'scheduled' | 'on_demand';
+  summary: ReportSummary;
+}
+export interface ReportFindings {
+  generatedAt: string;
+  periodDays: number;
+  settings: AuditSettings;
+  summary: ReportSummary;
+  deniedByUser: Array<{ userId: string | null; email: string | null; count: number; lastAt: string; reasons: Record<string, number> }>;
+  unusedPermissions: Array<{ userId: string; email: string; permissions: string[] }>;
+  sodConflicts: Array<{ userId: string; email: string; pair: [string, string] }>;
+  admins: { count: number; threshold: number; exceeded: boolean; users: Array<{ userId: string; email: string }> };
+  dormantAccounts: Array<{ userId: string; email: string; lastLoginAt: string | null; createdAt: string }>;
+}
+export interface Report extends ReportListItem {
+  findings: ReportFindings;
+}
+export interface AuditSettings {
+  sodPairs: Array<[string, string]>;
+  maxAdmins: number;
+  spikeThreshold: number;
+}
+export interface AccessAlert {
+  id: string;
+  tenantId: string;
+  tenantName: string;
+  kind: string;
+  userId: string | null;
+  user: string | null;
+  count: number;
+  windowMinutes: number;
+  createdAt: string;
+}
+
 export interface HistoryFilter {
   kind?: string;
   q?: string;
@@ -105,6 +169,23 @@ export const accessApi = {
   departments: () => api.get<{ items: Department[] }>('/access/departments'),
   createDepartment: (body: { name: string; parentId?: string | null }) => api.post<Department>('/access/departments', body),
   deleteDepartment: (id: string) => api.delete<void>(`/access/departments/${id}`),
+  updateDepartment: (id: string, body: { name?: string; parentId?: string | null }) => api.patch<Department>(`/access/departments/${id}`, body),
+  invitations: () => api.get<{ items: Invitation[] }>('/access/invitations'),
+  revokeInvitation: (id: string) => api.delete<void>(`/access/invitations/${id}`),
+  documents: (q?: string) => api.get<{ total: number; items: DocumentItem[] }>('/access/documents', { query: { q } }),
+  document: (id: string) => api.get<DocumentItem>(`/access/documents/${id}`),
+  documentDownloadUrl: (id: string) => `/api/v1/access/documents/${id}/download`,
+  createDocument: (body: { title: string; level: string; body: string }) => api.post<{ id: string }>('/access/documents', body),
+  reports: () => api.get<{ items: ReportListItem[] }>('/access/reports'),
+  report: (id: string) => api.get<Report>(`/access/reports/${id}`),
+  runReport: () => api.post<Report>('/access/reports', {}),
+  auditSettings: () => api.get<AuditSettings>('/access/audit-settings'),
+  saveAuditSettings: (body: AuditSettings) => api.put<AuditSettings>('/access/audit-settings', body),
+  alerts: () => api.get<{ items: AccessAlert[] }>('/access/alerts'),
+  platformReports: (tenantId?: string) => api.get<{ items: ReportListItem[] }>('/platform/access-reports', { query: { tenantId } }),
+  platformReport: (tenantId: string, id: string) => api.get<Report>(`/platform/tenants/${tenantId}/access-reports/${id}`),
+  platformRunReport: (tenantId: string) => api.post<Report>(`/platform/tenants/${tenantId}/access-reports`, {}),
+  platformAlerts: () => api.get<{ items: AccessAlert[] }>('/platform/access/alerts'),
   requests: () => api.get<{ items: PermissionRequest[] }>('/access/requests'),
   createRequest: (body: { type: string; module?: string; tier?: string; seats?: number; reason: string }) => api.post<{ id: string }>('/access/requests', body),
   history: (f: HistoryFilter, platform: boolean) =>

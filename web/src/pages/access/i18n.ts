@@ -1,6 +1,6 @@
 /* Strings of the access pages (tenant console and operator side), merged under the `access` key. */
 export const accessZh = {
-  nav: { users: '用户', roles: '角色', departments: '部门', requests: '权限申请', history: '权限历史', tenants: '租户', requestQueue: '权限申请审批', platformHistory: '权限历史' },
+  nav: { users: '用户', roles: '角色', departments: '部门', requests: '权限申请', history: '权限历史', tenants: '租户', requestQueue: '权限申请审批', platformHistory: '权限历史', reports: '越权审计', documents: '文档' },
   level: { public: '公开', internal: '内部', confidential: '机密', restricted: '核心机密' },
   scope: { own: '本人', department: '本部门', department_and_below: '本部门及下级', tenant: '全租户' },
   module: { core: '基础', drafting: '起草', approval: '审批', signing: '签署', archiving: '归档', analytics: '统计分析', api_access: 'API 接入' },
@@ -16,7 +16,24 @@ export const accessZh = {
     title: '角色管理', builtin: '内置', custom: '自定义', create: '新建角色', name: '角色名称', permissions: '权限', users: '用户数',
     readOnlyHint: '内置角色只读；自定义角色只能包含贵租户已开通模块的权限。', delete: '删除', confirmDelete: '确定删除该角色？',
   },
-  departments: { title: '部门', add: '新建部门', name: '部门名称', parent: '上级部门', none: '（顶级）', delete: '删除' },
+  departments: { title: '部门', add: '新建部门', name: '部门名称', parent: '上级部门', none: '（顶级）', delete: '删除', edit: '重命名 / 移动', editTitle: '编辑部门', save: '保存' },
+  invitations: {
+    title: '邀请', email: '邮箱', status: '状态', createdAt: '发出时间', expiresAt: '有效期至', revoke: '撤销', confirmRevoke: '撤销后链接立即失效，确定撤销？', revoked: '邀请已撤销',
+    statuses: { pending: '待接受', accepted: '已接受', expired: '已过期', revoked: '已撤销' },
+  },
+  documents: {
+    title: '文档', create: '新建文档', docTitle: '标题', level: '密级', body: '正文', createdAt: '创建时间', view: '查看', download: '下载',
+    search: '搜索标题', created: '文档已创建', total: '共 {{n}} 份', noCreate: '您没有新建文档的权限。',
+  },
+  reports: {
+    title: '越权审计报告', run: '立即生成报告', created: '报告已生成', time: '生成时间', trigger: '触发方式', tenant: '租户', open: '查看',
+    triggers: { scheduled: '定期', on_demand: '手动' },
+    summary: '概要', denials: '被拒绝操作', deniedUsers: '涉及用户', unused: '90 天未使用的权限', sod: '职责冲突', admins: '管理员', dormant: '休眠账号',
+    tooMany: '管理员过多（上限 {{n}}）', ok: '正常', user: '用户', count: '次数', last: '最近一次', reasons: '原因', permissions: '权限', pair: '冲突的权限组合',
+    lastLogin: '最近登录', never: '从未登录', period: '统计最近 {{days}} 天的被拒绝操作', back: '返回列表', empty: '无',
+    settings: '审计设置', sodPairs: '职责分离（互斥权限组合）', addPair: '添加组合', maxAdmins: '管理员人数上限', spikeThreshold: '告警阈值（同一用户 10 分钟内被拒绝次数）', save: '保存设置', saved: '设置已保存',
+    alerts: '告警', alertText: '{{user}} 在 {{minutes}} 分钟内被拒绝 {{count}} 次', runFor: '为租户生成报告', chooseTenant: '选择租户',
+  },
   requests: {
     title: '权限变更申请', create: '提交申请', type: '申请类型', module: '模块', tier: '密级上限', seats: '席位数', reason: '申请理由',
     status: '状态', requestedAt: '提交时间', comment: '审批意见', current: '当前：模块 {{modules}}；席位 {{seats}}；密级上限 {{tier}}', submitted: '申请已提交',
@@ -39,7 +56,7 @@ export const accessZh = {
 };
 
 export const accessEn: typeof accessZh = {
-  nav: { users: 'Users', roles: 'Roles', departments: 'Departments', requests: 'Permission requests', history: 'Permission history', tenants: 'Tenants', requestQueue: 'Permission requests', platformHistory: 'Permission history' },
+  nav: { users: 'Users', roles: 'Roles', departments: 'Departments', requests: 'Permission requests', history: 'Permission history', tenants: 'Tenants', requestQueue: 'Permission requests', platformHistory: 'Permission history', reports: 'Over-reach audit', documents: 'Documents' },
   level: { public: 'Public', internal: 'Internal', confidential: 'Confidential', restricted: 'Restricted' },
   scope: { own: 'Own', department: 'Department', department_and_below: 'Department and below', tenant: 'Whole tenant' },
   module: { core: 'Core', drafting: 'Drafting', approval: 'Approval', signing: 'Signing', archiving: 'Archiving', analytics: 'Analytics', api_access: 'API access' },
@@ -55,7 +72,24 @@ export const accessEn: typeof accessZh = {
     title: 'Roles', builtin: 'Built-in', custom: 'Custom', create: 'New role', name: 'Role name', permissions: 'Permissions', users: 'Users',
     readOnlyHint: 'Built-in roles are read-only; custom roles can hold only permissions of modules your organisation is entitled to.', delete: 'Delete', confirmDelete: 'Delete this role?',
   },
-  departments: { title: 'Departments', add: 'New department', name: 'Name', parent: 'Parent', none: '(top level)', delete: 'Delete' },
+  departments: { title: 'Departments', add: 'New department', name: 'Name', parent: 'Parent', none: '(top level)', delete: 'Delete', edit: 'Rename / move', editTitle: 'Edit department', save: 'Save' },
+  invitations: {
+    title: 'Invitations', email: 'E-mail', status: 'Status', createdAt: 'Sent', expiresAt: 'Valid until', revoke: 'Revoke', confirmRevoke: 'The link stops working at once. Revoke?', revoked: 'Invitation revoked',
+    statuses: { pending: 'Pending', accepted: 'Accepted', expired: 'Expired', revoked: 'Revoked' },
+  },
+  documents: {
+    title: 'Documents', create: 'New document', docTitle: 'Title', level: 'Level', body: 'Text', createdAt: 'Created', view: 'View', download: 'Download',
+    search: 'Search titles', created: 'Document created', total: '{{n}} in total', noCreate: 'You may not create documents.',
+  },
+  reports: {
+    title: 'Over-reach audit reports', run: 'Run the audit now', created: 'Report created', time: 'Created', trigger: 'Trigger', tenant: 'Tenant', open: 'Open',
+    triggers: { scheduled: 'Scheduled', on_demand: 'On demand' },
+    summary: 'Summary', denials: 'Denied actions', deniedUsers: 'Users', unused: 'Permissions unused for 90 days', sod: 'Separation-of-duty conflicts', admins: 'Admins', dormant: 'Dormant accounts',
+    tooMany: 'Too many admins (limit {{n}})', ok: 'OK', user: 'User', count: 'Count', last: 'Last', reasons: 'Reasons', permissions: 'Permissions', pair: 'Conflicting pair',
+    lastLogin: 'Last sign-in', never: 'Never', period: 'Denied actions of the last {{days}} days', back: 'Back to the list', empty: 'None',
+    settings: 'Audit settings', sodPairs: 'Separation of duty (conflicting pairs)', addPair: 'Add pair', maxAdmins: 'Maximum number of admins', spikeThreshold: 'Alert threshold (denials of one user within 10 minutes)', save: 'Save settings', saved: 'Settings saved',
+    alerts: 'Alerts', alertText: '{{user}}: {{count}} denials within {{minutes}} minutes', runFor: 'Run for a tenant', chooseTenant: 'Choose a tenant',
+  },
   requests: {
     title: 'Permission change requests', create: 'Submit request', type: 'Type', module: 'Module', tier: 'Tier', seats: 'Seats', reason: 'Reason',
     status: 'Status', requestedAt: 'Submitted', comment: 'Decision comment', current: 'Now: modules {{modules}}; seats {{seats}}; tier {{tier}}', submitted: 'Request submitted',
