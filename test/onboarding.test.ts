@@ -256,7 +256,7 @@ describe('invalid applications are refused with field, code and nothing saved', 
 
     it.each([
       ['executable-named-as.pdf', 415, 'file_type_refused'],
-      ['html-named-as.png', 415, 'file_type_refused'],
+      ['html-named-as.png', 415, 'file_type_unknown'],
       ['empty.pdf', 422, 'file_empty'],
     ])('%s → %i %s, nothing stored', async (name, status, code) => {
       const blobs = blobCount();

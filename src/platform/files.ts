@@ -90,9 +90,11 @@ export async function sniffUpload(
   const detected = await fileTypeFromBuffer(headBuf);
   if (!detected || !opts.allowed.includes(detected.mime)) {
     drain(iterator);
-    throw new AppError(415, 'file_type_refused', { allowed: opts.allowed.join(', '), detected: detected?.mime ?? 'unknown' }, [
-      { path: opts.field, code: 'file_type_refused', params: { allowed: opts.allowed.join(', '), detected: detected?.mime ?? 'unknown' } },
-    ]);
+    // Users read "ELF", "ZIP", "EXE" better than MIME types; content that matches no known format
+    // (HTML, text, random bytes) gets its own message.
+    const code = detected ? 'file_type_refused' : 'file_type_unknown';
+    const params = { allowed: allowedLabel(opts.allowed), detected: detected ? detected.ext.toUpperCase() : '' };
+    throw new AppError(415, code, params, [{ path: opts.field, code, params }]);
   }
   const stats = { size: 0, sha256: '' };
   const maxBytes = opts.maxBytes;
@@ -119,6 +121,17 @@ export async function sniffUpload(
     stats.sha256 = hash.digest('hex');
   }
   return { stream: Readable.from(whole(), { objectMode: false }), mime: detected.mime, ext: detected.ext, stats };
+}
+
+function allowedLabel(allowed: readonly string[]): string {
+  const names: Record<string, string> = {
+    'application/pdf': 'PDF',
+    'image/jpeg': 'JPEG',
+    'image/png': 'PNG',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'DOCX',
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'XLSX',
+  };
+  return allowed.map((m) => names[m] ?? m.split('/')[1]!.toUpperCase()).join(', ');
 }
 
 export function tooLarge(field: string, maxBytes: number): AppError {

@@ -21,10 +21,4 @@ addMessages({
   code_expired: { zh: '验证码已过期，请重新获取。', en: 'The code has expired; request a new one.' },
   code_not_sent: { zh: '请先获取验证码。', en: 'Request a code first.' },
   too_many_attempts: { zh: '尝试次数过多，请重新获取验证码。', en: 'Too many attempts; request a new code.' },
-  file_empty: { zh: '文件为空。', en: 'The file is empty.' },
-  file_too_large: { zh: '文件超过 {limit} 上限。', en: 'The file is larger than {limit}.' },
-  file_type_refused: {
-    zh: '文件类型不被接受：按内容识别为 {detected}，只接受 PDF、JPEG 或 PNG。',
-    en: 'File type refused: its content is {detected}; only PDF, JPEG or PNG are accepted.',
-  },
 });

@@ -36,6 +36,16 @@ export const messages: Record<string, { zh: string; en: string }> = {
   current_password_wrong: { zh: '当前密码不正确。', en: 'The current password is incorrect.' },
 
   // field-level codes
+  file_empty: { zh: '文件为空。', en: 'The file is empty.' },
+  file_too_large: { zh: '文件超过 {limit} 上限。', en: 'The file is larger than {limit}.' },
+  file_type_refused: {
+    zh: '不接受此类文件：按内容识别为 {detected} 格式，只接受 {allowed}。',
+    en: 'File type refused: its content is {detected}; only {allowed} are accepted.',
+  },
+  file_type_unknown: {
+    zh: '无法识别文件内容（文件名后缀不算数），只接受 {allowed}。',
+    en: 'The content of this file is not a recognised format (its name does not count); only {allowed} are accepted.',
+  },
   required: { zh: '必填。', en: 'Required.' },
   invalid_type: { zh: '类型不正确。', en: 'Wrong type.' },
   too_short: { zh: '至少 {min} 个字符。', en: 'At least {min} characters.' },

@@ -15,8 +15,17 @@ interface LoginValues {
 }
 
 /** Only same-app relative paths are accepted as post-login targets. */
-function safeNext(next: string | null): string | null {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
+function safeNext(raw: string | null): string | null {
+  if (!raw || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return null;
+  // Normalise (dot segments, encoded slashes) before deciding, and stay on this origin.
+  let next: string;
+  try {
+    const u = new URL(raw, window.location.origin);
+    if (u.origin !== window.location.origin) return null;
+    next = `${u.pathname}${u.search}${u.hash}`;
+  } catch {
+    return null;
+  }
   if (next.startsWith('/login') || next.startsWith('/change-password')) return null;
   return next;
 }

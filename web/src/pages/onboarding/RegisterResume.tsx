@@ -12,14 +12,15 @@ export default function RegisterResume() {
   const navigate = useNavigate();
   const id = params.get('id');
   const token = params.get('token');
-  const valid = !!id && !!token;
+  // A link broken by a mail client (cut or re-encoded) gets the friendly "invalid link" page, not an API error.
+  const valid = !!id && !!token && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) && /^[\w-]{20,200}$/.test(token);
 
   useEffect(() => {
-    if (id && token) {
+    if (valid && id && token) {
       saveStoredRegistration({ id, token });
       navigate('/register', { replace: true });
     }
-  }, [id, token, navigate]);
+  }, [valid, id, token, navigate]);
 
   if (valid) return <PageSpinner />;
   return (
