@@ -242,3 +242,29 @@ describe('access: users, entitlements, data levels, requests, history', () => {
     await expect(env.ctx.db.tenant(t5.tenantId, (tx) => tx.execute(`UPDATE permission_history SET reason = 'x'`))).rejects.toThrow(/permission denied/);
   }, 120_000);
 });
+
+describe('invitations do not reveal accounts of other tenants', () => {
+  it('accepts an invitation to an address that has an account elsewhere; only its owner learns why it cannot be used', async () => {
+    const env = await createTestEnv({ ...ADMIN, trustProxy: true });
+    try {
+      await env.services.security.bootstrapAdmin();
+      const a = await provisionTenant(env, '甲方');
+      const b = await provisionTenant(env, '乙方');
+      // Another tenant's admin, the platform admin and a new address all look the same to the inviter.
+      for (const email of [b.adminEmail, ADMIN.adminEmail, 'new-person@jia.example.cn']) {
+        const res = await a.admin.post('/api/v1/access/invitations', { email, roleIds: [a.roleIds.viewer] });
+        expect(res.statusCode, res.body).toBe(201);
+      }
+      const token = await invitationToken(env, b.adminEmail);
+      const accept = await new Client(env.app).post(`/api/v1/invitations/${token}`, { email: b.adminEmail, name: '乙', password: 'Another-Strong-Passphrase-7' });
+      expect(accept.statusCode).toBe(409);
+      expect(accept.json().code).toBe('invitation_email_has_account');
+      // The tenant's own users are still reported at once.
+      const own = await a.admin.post('/api/v1/access/invitations', { email: a.adminEmail, roleIds: [a.roleIds.viewer] });
+      expect(own.statusCode).toBe(422);
+      expect(own.json().errors[0]).toMatchObject({ path: 'email', code: 'email_taken' });
+    } finally {
+      await env.close();
+    }
+  });
+});

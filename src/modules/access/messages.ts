@@ -1,6 +1,10 @@
 import { addMessages } from '../../platform/http/messages.js';
 
 addMessages({
+  invitation_email_has_account: {
+    zh: '该邮箱已有 Pactum 账号，不能再接受邀请。请联系邀请人改用其他邮箱。',
+    en: 'This e-mail already has a Pactum account and cannot accept the invitation. Ask the inviter to use another address.',
+  },
   permission_denied: { zh: '您没有“{permission}”权限。', en: 'You do not hold the permission “{permission}”.' },
   module_not_entitled: { zh: '贵租户未开通“{permission}”所属的功能模块。', en: 'Your organisation is not entitled to the module of “{permission}”.' },
   tenant_read_only: { zh: '租户当前为受限状态（只读），不能执行修改操作。', en: 'Your organisation is restricted (read-only); changes are not possible.' },

@@ -447,7 +447,10 @@ export function accessService(ctx: AppContext) {
       return db.platform(async (tx) => {
         await tx.actAsTenant(tenantId);
         await repo.lockTenant(tx, tenantId);
-        if (await tx.maybeOne(`SELECT 1 FROM login_identities WHERE email_key = $1`, [key])) throw fieldError('email', 'email_taken');
+        // Only this tenant's own users are reported: whether an address has an account elsewhere (another
+        // tenant, the operator) is not the inviter's business. Such an invitation fails when accepted, and
+        // only its recipient, who owns the address, learns why.
+        if (await tx.maybeOne(`SELECT 1 FROM users WHERE tenant_id = $1 AND lower(email) = $2`, [tenantId, key])) throw fieldError('email', 'email_taken');
         const open = await tx.maybeOne(
           `SELECT 1 FROM invitations WHERE tenant_id = $1 AND email_key = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3`,
           [tenantId, key, ctx.now()],
@@ -504,7 +507,7 @@ export function accessService(ctx: AppContext) {
         if (emailKey(input.email) !== inv.email_key) return { mismatch: tenantId };
         const errors = checkPasswordPolicy(input.password, { email: inv.email, name: input.name }, 'password');
         if (errors.length) throw invalid(errors);
-        if (await tx.maybeOne(`SELECT 1 FROM login_identities WHERE email_key = $1`, [inv.email_key])) throw conflict('email_taken');
+        if (await tx.maybeOne(`SELECT 1 FROM login_identities WHERE email_key = $1`, [inv.email_key])) throw conflict('invitation_email_has_account');
         const t = await repo.tenantStatus(tx, tenantId);
         if (!t || t.status === 'terminated' || t.status === 'suspended') throw forbidden(t?.status === 'suspended' ? 'tenant_suspended' : 'tenant_terminated');
         const userId = crypto.randomUUID();
