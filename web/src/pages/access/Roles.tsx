@@ -5,7 +5,7 @@ import ProblemAlert from '../../components/ProblemAlert';
 import { accessApi, type CatalogEntry, type Role } from './accessApi';
 
 export default function Roles() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [roles, setRoles] = useState<Role[]>([]);
   const [catalog, setCatalog] = useState<CatalogEntry[]>([]);
   const [error, setError] = useState<unknown>(null);
@@ -48,7 +48,7 @@ export default function Roles() {
         columns={[
           { title: t('access.roles.name'), render: (_, r) => (r.builtin ? t(`roles.${r.key}`, { defaultValue: r.name }) : r.name) },
           { title: '', render: (_, r) => <Tag color={r.builtin ? 'blue' : 'purple'}>{r.builtin ? t('access.roles.builtin') : t('access.roles.custom')}</Tag> },
-          { title: t('access.roles.permissions'), render: (_, r) => <Typography.Text style={{ fontSize: 12 }}>{r.permissions.join(', ')}</Typography.Text> },
+          { title: t('access.roles.permissions'), render: (_, r) => <Typography.Text style={{ fontSize: 12 }}>{r.permissions.map((k) => t(`perms.${k}`, { defaultValue: k })).join(i18n.language === 'en' ? ', ' : '、')}</Typography.Text> },
           { title: t('access.roles.users'), dataIndex: 'userCount' },
           {
             title: '',

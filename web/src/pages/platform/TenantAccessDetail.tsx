@@ -6,7 +6,7 @@ import ProblemAlert from '../../components/ProblemAlert';
 import { LEVELS, MODULES, accessApi, type Role, type TenantAccess } from '../access/accessApi';
 
 export default function TenantAccessDetail() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { id = '' } = useParams();
   const [data, setData] = useState<TenantAccess | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -84,7 +84,7 @@ export default function TenantAccessDetail() {
           dataSource={data.roles}
           columns={[
             { title: t('access.roles.name'), render: (_, r) => (r.builtin ? t(`roles.${r.key}`, { defaultValue: r.name }) : r.name) },
-            { title: t('access.roles.permissions'), render: (_, r) => <span style={{ fontSize: 12 }}>{r.permissions.join(', ')}</span> },
+            { title: t('access.roles.permissions'), render: (_, r) => <span style={{ fontSize: 12 }}>{r.permissions.map((k) => t(`perms.${k}`, { defaultValue: k })).join(i18n.language === 'en' ? ', ' : '、')}</span> },
             { title: t('access.roles.users'), dataIndex: 'userCount' },
           ]}
         />
