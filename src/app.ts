@@ -9,6 +9,7 @@ import { tenantsRoutes } from './modules/tenants/routes.js';
 import { onboardingService } from './modules/onboarding/service.js';
 import { onboardingRoutes } from './modules/onboarding/routes.js';
 import './modules/onboarding/messages.js';
+import './modules/security/messages.js';
 
 /** The services of every area, wired once. A module reaches another only through these. */
 export function createServices(ctx: AppContext) {
@@ -24,7 +25,7 @@ export type Services = ReturnType<typeof createServices>;
 export async function buildApp(ctx: AppContext): Promise<{ app: App; services: Services }> {
   const services = createServices(ctx);
   const app = await buildHttp(ctx);
-  installAuth(app, services.security);
+  installAuth(app, services.security, () => ctx.now());
   securityRoutes(app, ctx, services.security);
   tenantsRoutes(app, services.tenants);
   onboardingRoutes(app, services.onboarding);
