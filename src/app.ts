@@ -3,6 +3,7 @@ import { buildHttp, type App } from './platform/http/app.js';
 import { securityService } from './modules/security/service.js';
 import { installAuth } from './modules/security/guard.js';
 import { securityRoutes } from './modules/security/routes.js';
+import { auditRoutes } from './modules/security/audit-routes.js';
 import { accessService } from './modules/access/service.js';
 import { tenantsService } from './modules/tenants/service.js';
 import { tenantsRoutes } from './modules/tenants/routes.js';
@@ -27,6 +28,7 @@ export async function buildApp(ctx: AppContext): Promise<{ app: App; services: S
   const app = await buildHttp(ctx);
   installAuth(app, services.security, () => ctx.now());
   securityRoutes(app, ctx, services.security);
+  auditRoutes(app, ctx);
   tenantsRoutes(app, services.tenants);
   onboardingRoutes(app, services.onboarding);
   await app.ready();

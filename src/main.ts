@@ -2,6 +2,7 @@ import { loadConfig } from './platform/config.js';
 import { createContext } from './platform/context.js';
 import { startJobs } from './platform/jobs.js';
 import { buildApp } from './app.js';
+import { CheckpointStore, writeCheckpoints } from './modules/security/checkpoints.js';
 
 async function main() {
   const config = loadConfig();
@@ -25,7 +26,13 @@ async function main() {
   }
 
   const jobs = config.runJobs
-    ? startJobs([{ name: 'registration-draft-expiry', pattern: '17 * * * *', run: () => services.onboarding.expireStaleDrafts() }], ctx.log)
+    ? startJobs(
+        [
+          { name: 'registration-draft-expiry', pattern: '17 * * * *', run: () => services.onboarding.expireStaleDrafts() },
+          { name: 'audit-checkpoints', pattern: '5 * * * *', run: () => writeCheckpoints(ctx, new CheckpointStore(config.dataDir)) },
+        ],
+        ctx.log,
+      )
     : { stop: () => undefined };
 
   await app.listen({ port: config.port, host: config.host });
