@@ -14,6 +14,9 @@ import RegisterWizard from './pages/onboarding/RegisterWizard';
 import RegistrationDetail from './pages/platform/RegistrationDetail';
 import RegistrationQueue from './pages/platform/RegistrationQueue';
 import TenantHome from './pages/tenant/TenantHome';
+import SecurityPage from './pages/security/SecurityPage';
+import PolicyPage from './pages/security/PolicyPage';
+import ResetPassword from './pages/security/ResetPassword';
 
 export default function App() {
   return (
@@ -28,6 +31,7 @@ export default function App() {
 
         {/* auth */}
         <Route path="login" element={<Login />} />
+        <Route path="reset-password" element={<ResetPassword />} />
         <Route
           path="change-password"
           element={
@@ -49,6 +53,7 @@ export default function App() {
           <Route index element={<Navigate to="registrations" replace />} />
           <Route path="registrations" element={<RegistrationQueue />} />
           <Route path="registrations/:id" element={<RegistrationDetail />} />
+          <Route path="security" element={<SecurityPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>
 
@@ -62,6 +67,15 @@ export default function App() {
           }
         >
           <Route index element={<TenantHome />} />
+          <Route path="security" element={<SecurityPage />} />
+          <Route
+            path="security/policy"
+            element={
+              <RequireAuth kind="tenant" roles={['tenant_admin']}>
+                <PolicyPage />
+              </RequireAuth>
+            }
+          />
           <Route path="*" element={<NotFound />} />
         </Route>
 

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { AuditOutlined, HomeOutlined } from '@ant-design/icons';
+import { AuditOutlined, HomeOutlined, SafetyOutlined, SettingOutlined } from '@ant-design/icons';
 
 /**
  * Left-menu entries of the consoles. Later areas (contracts, users, security, ...)
@@ -13,7 +13,11 @@ export interface NavItem {
   roles?: string[];
 }
 
-export const tenantNav: NavItem[] = [{ key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> }];
+export const tenantNav: NavItem[] = [
+  { key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> },
+  { key: 'security', path: '/tenant/security', labelKey: 'security.nav.security', icon: <SafetyOutlined /> },
+  { key: 'security-policy', path: '/tenant/security/policy', labelKey: 'security.nav.policy', icon: <SettingOutlined />, roles: ['tenant_admin'] },
+];
 
 export const platformNav: NavItem[] = [
   {
@@ -23,4 +27,5 @@ export const platformNav: NavItem[] = [
     icon: <AuditOutlined />,
     roles: ['super_admin', 'reviewer'],
   },
+  { key: 'security', path: '/platform/security', labelKey: 'security.nav.security', icon: <SafetyOutlined /> },
 ];

@@ -1,4 +1,5 @@
 /* English UI strings. Keep keys in sync with zh-CN.ts. */
+import { securityEn } from '../pages/security/i18n';
 const en = {
   app: {
     name: 'Pactum Contract Management',
@@ -346,6 +347,7 @@ const en = {
     userName: 'Name',
     roles: 'Roles',
   },
+  security: securityEn,
 };
 
 export default en;

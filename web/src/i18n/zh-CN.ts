@@ -1,4 +1,5 @@
 /* Simplified Chinese (default) UI strings. Keep keys in sync with en.ts. */
+import { securityZh } from '../pages/security/i18n';
 const zhCN = {
   app: {
     name: 'Pactum 合同管理',
@@ -339,6 +340,7 @@ const zhCN = {
     userName: '姓名',
     roles: '角色',
   },
+  security: securityZh,
 };
 
 export default zhCN;
