@@ -51,7 +51,7 @@ export async function createTestEnv(overrides: Partial<Config> = {}, opts: { poo
   const db = await freshDatabaseUrl();
   const config = loadConfig(
     { PACTUM_DATA_DIR: dataDir, PACTUM_JOBS: 'off', LOG_LEVEL: 'silent' },
-    { databaseUrl: db.url, publicUrl: 'http://pactum.test', ...overrides },
+    { databaseUrl: db.url, publicUrl: 'http://pactum.test', rateLimitScale: 1000, ...overrides },
   );
   const ctx = await createContext(config, { log: pino({ level: 'silent' }), memoryDb: !db.url, poolMax: opts.poolMax });
   const { app, services } = await buildApp(ctx);

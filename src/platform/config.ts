@@ -30,6 +30,8 @@ export interface Config {
   draftTtlDays: number;
   /** Run the periodic jobs (stale-draft expiry, ...) in this process. */
   runJobs: boolean;
+  /** Multiplies every rate limit (tests raise it; 1 in production). */
+  rateLimitScale: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -55,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     privacyVersion: '2026-12',
     draftTtlDays: Number(env.PACTUM_DRAFT_TTL_DAYS ?? 30),
     runJobs: env.PACTUM_JOBS !== 'off',
+    rateLimitScale: Number(env.PACTUM_RATE_LIMIT_SCALE ?? 1),
     ...overrides,
   };
   if (!Number.isInteger(cfg.port) || cfg.port <= 0) throw new Error(`PORT must be a positive integer, got ${env.PORT}`);

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileTypeFromBuffer } from 'file-type';
 import { AppError, fieldError } from './http/errors.js';
@@ -95,45 +95,30 @@ export async function sniffUpload(
     ]);
   }
   const stats = { size: 0, sha256: '' };
-  const hash = crypto.createHash('sha256');
   const maxBytes = opts.maxBytes;
-  const counter = new Transform({
-    transform(chunk: Buffer, _e, cb: TransformCallback) {
-      stats.size += chunk.length;
-      if (stats.size > maxBytes) {
-        cb(tooLarge(opts.field, maxBytes));
-        return;
+  async function* whole(): AsyncGenerator<Buffer> {
+    const hash = crypto.createHash('sha256');
+    let size = 0;
+    const take = (b: Buffer) => {
+      size += b.length;
+      if (size > maxBytes) throw tooLarge(opts.field, maxBytes);
+      hash.update(b);
+      return b;
+    };
+    yield take(headBuf);
+    if (!ended) {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) break;
+        yield take(Buffer.from(next.value as Buffer));
       }
-      hash.update(chunk);
-      cb(null, chunk);
-    },
-    flush(cb: TransformCallback) {
-      stats.sha256 = hash.digest('hex');
-      cb();
-    },
-  });
-  (async () => {
-    try {
-      counter.write(headBuf);
-      if (!ended) {
-        for (;;) {
-          const next = await iterator.next();
-          if (next.done) break;
-          if (!counter.write(next.value)) await new Promise((r) => counter.once('drain', r));
-          if (counter.destroyed) return;
-        }
-      }
-      // Busboy marks a file cut at its limit as truncated instead of failing.
-      if ((source as Readable & { truncated?: boolean }).truncated) {
-        counter.destroy(tooLarge(opts.field, maxBytes));
-        return;
-      }
-      counter.end();
-    } catch (err) {
-      counter.destroy(err as Error);
     }
-  })();
-  return { stream: counter, mime: detected.mime, ext: detected.ext, stats };
+    // Busboy marks a file cut at its limit as truncated instead of failing.
+    if ((source as Readable & { truncated?: boolean }).truncated) throw tooLarge(opts.field, maxBytes);
+    stats.size = size;
+    stats.sha256 = hash.digest('hex');
+  }
+  return { stream: Readable.from(whole(), { objectMode: false }), mime: detected.mime, ext: detected.ext, stats };
 }
 
 export function tooLarge(field: string, maxBytes: number): AppError {

@@ -9,7 +9,8 @@ interface AuthState {
   me: Me | null | undefined;
   refresh: () => Promise<Me | null>;
   setMe: (me: Me | null) => void;
-  logout: () => Promise<void>;
+  /** Ends the session. `then` runs in the same render batch as clearing the user (e.g. a navigate). */
+  logout: (then?: () => void) => Promise<void>;
 }
 
 const AuthContext = createContext<AuthState>({
@@ -61,12 +62,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [],
   );
 
-  const logout = useCallback(async () => {
+  const logout = useCallback(async (then?: () => void) => {
     try {
       await api.post('/auth/logout');
     } catch {
       /* session may already be gone */
     }
+    then?.();
     setMe(null);
   }, []);
 

@@ -159,6 +159,8 @@ export interface RegistrationDetail {
   registration: Registration;
   checks: RegistrationChecks;
   versions: RegistrationVersion[];
+  /** Edits made after the last submission (draft / rejected only); optional. */
+  unsubmittedChanges?: FieldChange[];
   decisions: Decision[];
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { App } from '../../platform/http/app.js';
-import { MAX_UPLOAD_BYTES } from '../../platform/http/app.js';
+import { MAX_UPLOAD_BYTES, limit } from '../../platform/http/app.js';
 import { AppError, fieldError } from '../../platform/http/errors.js';
 import { tooLarge } from '../../platform/files.js';
 import { authOf, requirePlatform } from '../security/guard.js';
@@ -29,7 +29,7 @@ export function onboardingRoutes(app: App, svc: OnboardingService): void {
         body: registrationInput,
         response: { 201: z.object({ id: z.string(), resumeToken: z.string(), registration: registrationOut }) },
       },
-      config: { rateLimit: { max: 30, timeWindow: '1 hour' } },
+      config: { rateLimit: limit(30, '1 hour') },
     },
     async (req, reply) => {
       const r = await svc.create(req.body ?? {}, req.meta, req.locale);
@@ -87,7 +87,7 @@ export function onboardingRoutes(app: App, svc: OnboardingService): void {
         headers: tokenHeader,
         response: { 202: z.object({ sentTo: z.string(), expiresAt: z.date(), resendAfterSeconds: z.number() }) },
       },
-      config: { rateLimit: { max: 10, timeWindow: '1 hour' } },
+      config: { rateLimit: limit(10, '1 hour') },
     },
     async (req, reply) => {
       reply.status(202).send(await svc.sendEmailCode(req.params.id, req.headers['x-resume-token'], req.meta));
@@ -105,7 +105,7 @@ export function onboardingRoutes(app: App, svc: OnboardingService): void {
         body: z.object({ code: z.string().trim().regex(/^\d{6}$/, 'code_invalid') }),
         response: { 200: registrationOut },
       },
-      config: { rateLimit: { max: 20, timeWindow: '10 minutes' } },
+      config: { rateLimit: limit(20, '10 minutes') },
     },
     async (req) => svc.verifyEmailCode(req.params.id, req.headers['x-resume-token'], req.body.code, req.meta),
   );

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
-import type { App } from '../../platform/http/app.js';
+import { limit, type App } from '../../platform/http/app.js';
 import type { AppContext } from '../../platform/context.js';
 import { CSRF_COOKIE, SESSION_COOKIE, authOf, requireAuth, requireFreshAuth, requirePlatform, requireTenantRole } from './guard.js';
 import type { Auth, LoginResult, SecurityService } from './service.js';
@@ -66,8 +66,9 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
       },
       config: {
         rateLimit: {
-          max: 30,
-          timeWindow: '5 minutes',
+          ...limit(10, '5 minutes'),
+          // After the body is parsed, so that the key holds the e-mail: 10 tries per address and IP.
+          hook: 'preHandler',
           keyGenerator: (req) => `login:${req.ip}:${String((req.body as { email?: string } | undefined)?.email ?? '').toLowerCase()}`,
         },
       },
@@ -88,7 +89,7 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
         body: z.object({ challengeId: z.string().min(10).max(100), method, code: code.optional(), webauthnResponse: webauthnJson.optional() }),
         response: { 200: meOut },
       },
-      config: { rateLimit: { max: 30, timeWindow: '5 minutes' } },
+      config: { rateLimit: limit(30, '5 minutes') },
     },
     async (req, reply) => {
       const r = await security.loginMfa(
@@ -106,7 +107,7 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
     '/api/v1/auth/login/mfa/sms',
     {
       schema: { tags: ['auth'], summary: 'Send an SMS code for a pending sign-in to the verified number', body: z.object({ challengeId: z.string().min(10).max(100) }) },
-      config: { rateLimit: { max: 10, timeWindow: '10 minutes' } },
+      config: { rateLimit: limit(10, '10 minutes') },
     },
     async (req) => security.loginSendSms(req.body.challengeId, req.meta),
   );
@@ -127,7 +128,7 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
         summary: 'Change your password (required after a system-issued one); ends your other sessions',
         body: z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().min(1).max(1024) }),
       },
-      config: { rateLimit: { max: 10, timeWindow: '5 minutes' } },
+      config: { rateLimit: limit(10, '5 minutes') },
     },
     async (req, reply) => {
       await security.changePassword(authOf(req), req.body.currentPassword, req.body.newPassword, req.meta);
@@ -139,7 +140,7 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
     '/api/v1/auth/password-reset',
     {
       schema: { tags: ['auth'], summary: 'Mail a single-use password reset link (always 202)', body: z.object({ email: z.string().trim().min(1).max(254) }) },
-      config: { rateLimit: { max: 5, timeWindow: '15 minutes' } },
+      config: { rateLimit: limit(5, '15 minutes') },
     },
     async (req, reply) => {
       await security.requestPasswordReset(req.body.email, req.meta, req.locale);
@@ -155,7 +156,7 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
         summary: 'Set a new password with a reset link; ends every session; the second factor is still needed at sign-in',
         body: z.object({ token: z.string().min(10).max(200), newPassword: z.string().min(1).max(1024) }),
       },
-      config: { rateLimit: { max: 10, timeWindow: '15 minutes' } },
+      config: { rateLimit: limit(10, '15 minutes') },
     },
     async (req, reply) => {
       await security.confirmPasswordReset(req.body.token, req.body.newPassword, req.meta);
@@ -174,7 +175,7 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
           .object({ password: z.string().min(1).max(1024).optional(), method: method.optional(), code: code.optional(), webauthnResponse: webauthnJson.optional() })
           .refine((b) => b.password !== undefined || b.method !== undefined, { message: 'required', path: ['password'] }),
       },
-      config: { rateLimit: { max: 10, timeWindow: '5 minutes' } },
+      config: { rateLimit: limit(10, '5 minutes') },
     },
     async (req) => {
       const b = req.body;
@@ -254,7 +255,7 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
         summary: 'Set the phone for SMS codes; a verification code is sent to it',
         body: z.object({ phone: z.string().trim().regex(/^\+?[1-9]\d{6,14}$/, 'phone_invalid') }),
       },
-      config: { rateLimit: { max: 5, timeWindow: '10 minutes' } },
+      config: { rateLimit: limit(5, '10 minutes') },
     },
     async (req) => security.phoneBegin(authOf(req), req.body.phone, req.meta),
   );

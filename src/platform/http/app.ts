@@ -31,8 +31,15 @@ export type App = FastifyInstance<any, any, any, any, ZodTypeProvider>;
 
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
+let rateLimitScale = 1;
+/** A route's rate limit, scaled by config.rateLimitScale (raised in tests that are not about limits). */
+export function limit(max: number, timeWindow: string) {
+  return { max: Math.max(1, Math.round(max * rateLimitScale)), timeWindow };
+}
+
 /** Builds the HTTP server shell: security headers, cookies, rate limits, uploads, OpenAPI, errors, UI. */
 export async function buildHttp(ctx: AppContext): Promise<App> {
+  rateLimitScale = ctx.config.rateLimitScale;
   const app = Fastify({
     loggerInstance: ctx.log.child({ component: 'http' }, { level: ctx.config.logLevel === 'debug' ? 'info' : 'warn' }) as unknown as FastifyBaseLogger,
     trustProxy: ctx.config.trustProxy,
@@ -73,7 +80,7 @@ export async function buildHttp(ctx: AppContext): Promise<App> {
   await app.register(cookie);
   await app.register(rateLimit, {
     global: true,
-    max: 600,
+    max: Math.round(600 * ctx.config.rateLimitScale),
     timeWindow: '1 minute',
     errorResponseBuilder: (_req, c) =>
       new AppError(429, 'rate_limited', { seconds: Math.max(1, Math.ceil(c.ttl / 1000)) }, [], {

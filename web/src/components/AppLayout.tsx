@@ -51,8 +51,8 @@ function UserMenu() {
     if (key === 'home') navigate(homePathFor(me));
     if (key === 'password') navigate('/change-password');
     if (key === 'logout') {
-      await logout();
-      navigate('/login', { replace: true });
+      // full reload: drops every in-memory state of the signed-out user
+      await logout(() => window.location.assign('/login'));
     }
   };
   return (

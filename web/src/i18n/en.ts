@@ -64,7 +64,6 @@ const en = {
   validation: {
     required: 'Please enter {{field}}',
     email: 'Please enter a valid e-mail address',
-    usccLength: 'The unified social credit code has 18 characters',
     code: 'Please enter the 6-digit code',
   },
   fields: {
@@ -114,9 +113,9 @@ const en = {
   },
   tenantStatus: {
     active: 'Active',
+    restricted: 'Restricted',
     suspended: 'Suspended',
-    closed: 'Closed',
-    pending: 'Provisioning',
+    terminated: 'Terminated',
   },
   plan: {
     trial: 'Trial',
@@ -128,7 +127,11 @@ const en = {
   roles: {
     super_admin: 'Super administrator',
     reviewer: 'Reviewer',
-    tenant_admin: 'Tenant administrator',
+    billing_ops: 'Billing operations',
+    support_agent: 'Support agent',
+    security_officer: 'Security officer',
+    auditor: 'Auditor',
+    tenant_admin: 'Company administrator',
     admin: 'Administrator',
     member: 'Member',
     user: 'User',
@@ -311,6 +314,7 @@ const en = {
     noDecisions: 'No decisions yet',
     initialVersion: 'First submission',
     noChanges: 'No changes',
+    unsubmittedChanges: 'Changed by the applicant but not yet resubmitted:',
     emptyValue: '(empty)',
     versionLabel: 'Version {{version}}',
     versionShort: 'v{{version}}',

@@ -61,7 +61,6 @@ const zhCN = {
   validation: {
     required: '请填写{{field}}',
     email: '请输入有效的邮箱地址',
-    usccLength: '统一社会信用代码应为 18 位',
     code: '请输入 6 位数字验证码',
   },
   fields: {
@@ -111,9 +110,9 @@ const zhCN = {
   },
   tenantStatus: {
     active: '正常',
-    suspended: '已停用',
-    closed: '已注销',
-    pending: '开通中',
+    restricted: '受限',
+    suspended: '已暂停',
+    terminated: '已终止',
   },
   plan: {
     trial: '试用版',
@@ -125,7 +124,11 @@ const zhCN = {
   roles: {
     super_admin: '超级管理员',
     reviewer: '审核员',
-    tenant_admin: '租户管理员',
+    billing_ops: '计费运营',
+    support_agent: '客服支持',
+    security_officer: '安全官',
+    auditor: '审计员',
+    tenant_admin: '企业管理员',
     admin: '管理员',
     member: '成员',
     user: '普通用户',
@@ -304,6 +307,7 @@ const zhCN = {
     noDecisions: '暂无审核记录',
     initialVersion: '首次提交',
     noChanges: '内容无变化',
+    unsubmittedChanges: '申请人已修改但尚未重新提交：',
     emptyValue: '（空）',
     versionLabel: '第 {{version}} 版',
     versionShort: 'v{{version}}',

@@ -212,6 +212,13 @@ export default function RegisterWizard() {
     setExtraErrors(unmapped);
   };
 
+  /** Shows the server-normalised values (E.164 mobile, upper-case USCC, ...) in the form. */
+  const syncForm = (r: Registration, fields: readonly RegistrationField[]) => {
+    const values: WizardValues = {};
+    for (const f of fields) values[f] = r[f] ?? undefined;
+    form.setFieldsValue(values);
+  };
+
   /** Saves the given step fields: POST on first save, PATCH (changed fields only) afterwards. */
   const saveFields = async (fields: readonly RegistrationField[]): Promise<Registration | null> => {
     const values = form.getFieldsValue(true) as WizardValues;
@@ -221,12 +228,14 @@ export default function RegisterWizard() {
       saveStoredRegistration(s);
       setStored(s);
       setRegistration(created.registration);
+      syncForm(created.registration, ALL_FIELDS);
       return created.registration;
     }
     const draft = buildDraft(values, fields, registration);
     if (Object.keys(draft).length === 0) return registration;
     const updated = await registrationApi.patch(stored, draft);
     setRegistration(updated);
+    syncForm(updated, fields);
     return updated;
   };
 
@@ -448,10 +457,9 @@ export default function RegisterWizard() {
       <Form.Item
         name="uscc"
         label={t('fields.uscc')}
-        normalize={(v: string | undefined) => (v ? v.toUpperCase().replace(/\s+/g, '') : v)}
+        normalize={(v: string | undefined) => (v ? v.toUpperCase().replace(/[\s-]+/g, '') : v)}
         rules={[
           { required: true, message: t('validation.required', { field: t('fields.uscc') }) },
-          { len: 18, message: t('validation.usccLength') },
         ]}
         extra={t('register.company.usccHint')}
       >
@@ -505,7 +513,9 @@ export default function RegisterWizard() {
               <Tag color="success" icon={<CheckCircleFilled />} data-testid="email-verified-tag" style={{ marginInlineEnd: 0 }}>
                 {t('register.contact.verifiedTag')}
               </Tag>
-            ) : null
+            ) : (
+              <span />
+            )
           }
         />
       </Form.Item>

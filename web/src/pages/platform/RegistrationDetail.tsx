@@ -161,7 +161,8 @@ export default function RegistrationDetail() {
   }
 
   const { registration: r, checks, versions, decisions } = detail;
-  const licenseUrl = `${platformApi.licenseUrl(r.id)}${r.license ? `?v=${encodeURIComponent(r.license.uploadedAt)}` : ''}`;
+  const unsubmitted = detail.unsubmittedChanges ?? [];
+  const licenseUrl = platformApi.licenseUrl(r.id);
   const licenseMime = checks.licenseType || r.license?.mimeType || '';
   const isPdf = licenseMime === 'application/pdf';
   const isImage = licenseMime.startsWith('image/');
@@ -357,6 +358,16 @@ export default function RegistrationDetail() {
               )}
             </Card>
             <Card title={t('review.versions')} data-testid="versions">
+              {unsubmitted.length > 0 && (
+                <Alert
+                  type="info"
+                  showIcon
+                  style={{ marginBottom: 16 }}
+                  data-testid="unsubmitted-changes"
+                  title={t('review.unsubmittedChanges')}
+                  description={<ul style={{ margin: 0, paddingInlineStart: 18 }}>{unsubmitted.map(changeLine)}</ul>}
+                />
+              )}
               {versions.length === 0 ? (
                 <Empty description={t('review.noVersions')} image={Empty.PRESENTED_IMAGE_SIMPLE} />
               ) : (

@@ -3,7 +3,7 @@ import { SmileOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from '../../auth';
 
-const TENANT_STATUS_COLORS: Record<string, string> = { active: 'success', suspended: 'warning', closed: 'default' };
+const TENANT_STATUS_COLORS: Record<string, string> = { active: 'success', restricted: 'warning', suspended: 'error', terminated: 'default' };
 
 export default function TenantHome() {
   const { t, i18n } = useTranslation();
