@@ -132,6 +132,8 @@ describe('lockout, password reset, sessions and policies', () => {
     const outside = await from('203.0.113.9', '/api/v1/me');
     expect(outside.statusCode).toBe(403);
     expect(outside.json().code).toBe('ip_not_allowed');
+    const denied = await env.ctx.db.tenant(t2.tenantId, (tx) => tx.query<{ ip: string; outcome: string }>(`SELECT ip, outcome FROM audit_events WHERE action = 'auth.ip_denied'`));
+    expect(denied).toEqual([{ ip: '203.0.113.9', outcome: 'denied' }]);
     const login = await env.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '198.51.100.7', payload: { email: worker.email, password: PASSWORD } });
     expect(login.statusCode).toBe(403);
     expect(login.json().code).toBe('ip_not_allowed');

@@ -508,7 +508,20 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
           await repo.revokeSession(tx, s.id, 'absolute_lifetime');
           return null;
         }
-        if (!ipAllowed(ip, policy.ipAllowlist)) return { blocked: ip ?? '' };
+        if (!ipAllowed(ip, policy.ipAllowlist)) {
+          tx.afterCommit(() =>
+            audit.recordAlone(db, {
+              tenantId: s.tenant_id,
+              actor: actorFor({ kind: s.kind, user: loaded.user }),
+              action: 'auth.ip_denied',
+              outcome: 'denied',
+              objectType: 'session',
+              objectId: s.id,
+              meta: { ip: ip ?? null },
+            }),
+          );
+          return { blocked: ip ?? '' };
+        }
         if (now.getTime() - s.last_seen_at.getTime() > 60_000) await repo.touchSession(tx, s.id, now);
         const amr = s.amr ?? ['pwd'];
         const setup = mfaRequiredFor(policy, loaded.user.roles ?? []) && !amr.some((a) => SECOND_FACTOR_AMR.includes(a));
