@@ -4,6 +4,7 @@ import { securityService } from './modules/security/service.js';
 import { installAuth } from './modules/security/guard.js';
 import { securityRoutes } from './modules/security/routes.js';
 import { auditRoutes } from './modules/security/audit-routes.js';
+import { opsRoutes } from './modules/security/ops-routes.js';
 import { accessService } from './modules/access/service.js';
 import { tenantsService } from './modules/tenants/service.js';
 import { tenantsRoutes } from './modules/tenants/routes.js';
@@ -29,6 +30,7 @@ export async function buildApp(ctx: AppContext): Promise<{ app: App; services: S
   installAuth(app, services.security, () => ctx.now());
   securityRoutes(app, ctx, services.security);
   auditRoutes(app, ctx);
+  opsRoutes(app, ctx);
   tenantsRoutes(app, services.tenants);
   onboardingRoutes(app, services.onboarding);
   await app.ready();

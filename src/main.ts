@@ -3,6 +3,7 @@ import { createContext } from './platform/context.js';
 import { startJobs } from './platform/jobs.js';
 import { buildApp } from './app.js';
 import { CheckpointStore, writeCheckpoints } from './modules/security/checkpoints.js';
+import { anomalyService } from './modules/security/anomalies.js';
 
 async function main() {
   const config = loadConfig();
@@ -30,6 +31,7 @@ async function main() {
         [
           { name: 'registration-draft-expiry', pattern: '17 * * * *', run: () => services.onboarding.expireStaleDrafts() },
           { name: 'audit-checkpoints', pattern: '5 * * * *', run: () => writeCheckpoints(ctx, new CheckpointStore(config.dataDir)) },
+          { name: 'anomaly-scan', pattern: '*/5 * * * *', run: () => anomalyService(ctx).scan() },
         ],
         ctx.log,
       )

@@ -30,6 +30,24 @@ export const securityMail = {
           '重置后登录仍需二次验证。如非本人操作，请忽略本邮件。',
         ], { href: link, label: '设置新密码' });
   },
+  alert(locale: Locale, to: string, rule: string, severity: string, actor: string, link: string): MailMessage {
+    const names: Record<string, [string, string]> = {
+      mass_download: ['短时间内大量下载', 'many downloads in a short time'],
+      failed_logins: ['大量登录失败', 'many failed sign-ins'],
+      repeated_denials: ['反复被拒绝的操作', 'repeated denied actions'],
+      off_hours_access: ['非工作时间访问', 'access outside working hours'],
+      api_key_new_ip: ['API 密钥来自新 IP', 'API key used from a new IP'],
+    };
+    const [zh, en] = names[rule] ?? [rule, rule];
+    return locale === 'en'
+      ? msg(to, `Pactum security alert: ${en}`, [`Rule: ${en} (severity ${severity}).`, `Actor: ${actor}.`, 'Review it and acknowledge, dismiss or escalate it.'], { href: link, label: 'Open alerts' })
+      : msg(to, `Pactum 安全告警：${zh}`, [`规则：${zh}（级别 ${severity}）。`, `相关账号：${actor}。`, '请核查后确认、忽略或升级处理。'], { href: link, label: '查看告警' });
+  },
+  incidentNotice(locale: Locale, to: string, title: string, severity: string, message: string): MailMessage {
+    return locale === 'en'
+      ? msg(to, `Pactum security incident notice: ${title}`, [`Severity: ${severity}.`, message, 'Contact Pactum support for questions.'])
+      : msg(to, `Pactum 安全事件通知：${title}`, [`事件级别：${severity}。`, message, '如有疑问，请联系 Pactum 客服。']);
+  },
   factorChanged(locale: Locale, to: string, what: string): MailMessage {
     return locale === 'en'
       ? msg(to, 'Your Pactum sign-in settings changed', [`Change: ${what}.`, 'If this was not you, reset your password and tell your administrator at once.'])

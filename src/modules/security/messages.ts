@@ -32,5 +32,11 @@ addMessages({
   },
   retention_too_short: { zh: '审计日志保留期不得少于 180 天。', en: 'Audit logs must be kept for at least 180 days.' },
   chain_not_found: { zh: '审计链不存在。', en: 'No such audit chain.' },
+  alert_not_found: { zh: '告警不存在。', en: 'No such alert.' },
+  alert_closed: { zh: '该告警已处理（{status}）。', en: 'This alert was already handled ({status}).' },
+  incident_not_found: { zh: '安全事件不存在。', en: 'No such incident.' },
+  incident_closed: { zh: '该安全事件已关闭。', en: 'This incident is closed.' },
+  tenant_not_found: { zh: '租户不存在。', en: 'No such tenant.' },
+  date_in_future: { zh: '时间不能晚于当前时间。', en: 'The time cannot be in the future.' },
   phone_invalid: { zh: '手机号格式不正确。', en: 'Not a valid mobile number.' },
 });

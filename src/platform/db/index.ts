@@ -194,6 +194,8 @@ async function openPg(url: string, poolMax: number): Promise<{ driver: Driver; o
   const ownerClient = new pgm.Client({ connectionString: url });
   await ownerClient.connect();
   const pool = new pgm.Pool({ connectionString: url, max: poolMax });
+  // An idle pooled connection that the server ends (restart, admin command) must not crash the process.
+  pool.on('error', () => undefined);
   pool.on('connect', (client) => {
     // Queued before any other query on this client: the app never runs as the table owner.
     client.query(`SET ROLE ${APP_ROLE}`).catch(() => undefined);

@@ -15,6 +15,8 @@ export const APPEND_ONLY_TABLES = [
   'audit_events',
   'registration_versions',
   'registration_decisions',
+  'incident_events',
+  'incident_notices',
 ];
 
 /** Tables that are not tenant data and carry no RLS policy, only bookkeeping the app cannot touch. */
