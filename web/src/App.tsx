@@ -1,5 +1,5 @@
 import { Navigate, Route, Routes } from 'react-router-dom';
-import { REVIEW_ROLES } from './auth';
+import { REVIEW_ROLES, useAuth } from './auth';
 import AppLayout from './components/AppLayout';
 import ConsoleLayout from './components/ConsoleLayout';
 import RequireAuth from './components/RequireAuth';
@@ -17,6 +17,13 @@ import TenantHome from './pages/tenant/TenantHome';
 import SecurityPage from './pages/security/SecurityPage';
 import PolicyPage from './pages/security/PolicyPage';
 import ResetPassword from './pages/security/ResetPassword';
+import AuditAlertsPage from './pages/security/AuditAlertsPage';
+import IncidentsPage from './pages/security/IncidentsPage';
+
+function TenantSecurityCenter() {
+  const { me } = useAuth();
+  return <AuditAlertsPage canDecide={!!me?.user.roles.includes('tenant_admin')} />;
+}
 
 export default function App() {
   return (
@@ -54,6 +61,7 @@ export default function App() {
           <Route path="registrations" element={<RegistrationQueue />} />
           <Route path="registrations/:id" element={<RegistrationDetail />} />
           <Route path="security" element={<SecurityPage />} />
+          <Route path="security/incidents" element={<IncidentsPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>
 
@@ -68,6 +76,14 @@ export default function App() {
         >
           <Route index element={<TenantHome />} />
           <Route path="security" element={<SecurityPage />} />
+          <Route
+            path="security/center"
+            element={
+              <RequireAuth kind="tenant" roles={['tenant_admin', 'auditor']}>
+                <TenantSecurityCenter />
+              </RequireAuth>
+            }
+          />
           <Route
             path="security/policy"
             element={
