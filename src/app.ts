@@ -5,6 +5,7 @@ import { installAuth } from './modules/security/guard.js';
 import { securityRoutes } from './modules/security/routes.js';
 import { auditRoutes } from './modules/security/audit-routes.js';
 import { opsRoutes } from './modules/security/ops-routes.js';
+import { trainingRoutes } from './modules/security/training.js';
 import { accessService } from './modules/access/service.js';
 import { tenantsService } from './modules/tenants/service.js';
 import { tenantsRoutes } from './modules/tenants/routes.js';
@@ -31,6 +32,7 @@ export async function buildApp(ctx: AppContext): Promise<{ app: App; services: S
   securityRoutes(app, ctx, services.security);
   auditRoutes(app, ctx);
   opsRoutes(app, ctx);
+  trainingRoutes(app, ctx);
   tenantsRoutes(app, services.tenants);
   onboardingRoutes(app, services.onboarding);
   await app.ready();

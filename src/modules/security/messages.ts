@@ -38,5 +38,11 @@ addMessages({
   incident_closed: { zh: '该安全事件已关闭。', en: 'This incident is closed.' },
   tenant_not_found: { zh: '租户不存在。', en: 'No such tenant.' },
   date_in_future: { zh: '时间不能晚于当前时间。', en: 'The time cannot be in the future.' },
+  course_not_found: { zh: '培训课程不存在。', en: 'No such course.' },
+  assignment_not_found: { zh: '培训任务不存在。', en: 'No such training assignment.' },
+  training_completed: { zh: '该培训已完成。', en: 'This training is already completed.' },
+  answers_count: { zh: '请回答全部 {n} 道题。', en: 'Answer all {n} questions.' },
+  answer_out_of_range: { zh: '正确答案必须是选项之一。', en: 'The answer must be one of the options.' },
+  date_in_past: { zh: '日期必须晚于当前时间。', en: 'The date must be in the future.' },
   phone_invalid: { zh: '手机号格式不正确。', en: 'Not a valid mobile number.' },
 });

@@ -17,6 +17,7 @@ export const APPEND_ONLY_TABLES = [
   'registration_decisions',
   'incident_events',
   'incident_notices',
+  'training_attempts',
 ];
 
 /** Tables that are not tenant data and carry no RLS policy, only bookkeeping the app cannot touch. */
