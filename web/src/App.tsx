@@ -19,6 +19,7 @@ import PolicyPage from './pages/security/PolicyPage';
 import ResetPassword from './pages/security/ResetPassword';
 import AuditAlertsPage from './pages/security/AuditAlertsPage';
 import IncidentsPage from './pages/security/IncidentsPage';
+import TrainingPage from './pages/security/TrainingPage';
 
 function TenantSecurityCenter() {
   const { me } = useAuth();
@@ -76,6 +77,7 @@ export default function App() {
         >
           <Route index element={<TenantHome />} />
           <Route path="security" element={<SecurityPage />} />
+          <Route path="security/training" element={<TrainingPage />} />
           <Route
             path="security/center"
             element={

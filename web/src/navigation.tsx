@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { AlertOutlined, AuditOutlined, HomeOutlined, SafetyOutlined, SettingOutlined } from '@ant-design/icons';
+import { AlertOutlined, AuditOutlined, ReadOutlined, HomeOutlined, SafetyOutlined, SettingOutlined } from '@ant-design/icons';
 
 /**
  * Left-menu entries of the consoles. Later areas (contracts, users, security, ...)
@@ -16,6 +16,7 @@ export interface NavItem {
 export const tenantNav: NavItem[] = [
   { key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> },
   { key: 'security', path: '/tenant/security', labelKey: 'security.nav.security', icon: <SafetyOutlined /> },
+  { key: 'security-training', path: '/tenant/security/training', labelKey: 'security.nav.training', icon: <ReadOutlined /> },
   { key: 'security-center', path: '/tenant/security/center', labelKey: 'security.nav.center', icon: <AlertOutlined />, roles: ['tenant_admin', 'auditor'] },
   { key: 'security-policy', path: '/tenant/security/policy', labelKey: 'security.nav.policy', icon: <SettingOutlined />, roles: ['tenant_admin'] },
 ];
