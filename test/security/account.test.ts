@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, createTestEnv, lastMailTo, outbox, type TestEnv } from '../helpers.js';
+import { ADMIN, Client, createTestEnv, lastMailTo, outbox, type TestEnv } from '../helpers.js';
 import { totpCode } from '../../src/modules/security/totp.js';
 import { PASSWORD, seedTenant } from './helpers.js';
 
@@ -164,5 +164,37 @@ describe('lockout, password reset, sessions and policies', () => {
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     // Other addresses are unaffected.
     expect((await new Client(env.app).post('/api/v1/auth/login', { email: u.email, password: PASSWORD })).statusCode).toBe(200);
+  });
+});
+
+describe('platform security policy', () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await createTestEnv(ADMIN);
+    await env.services.security.bootstrapAdmin();
+  });
+  afterAll(async () => env?.close());
+
+  it('applies to platform operators: MFA for admins, password length; tenant admins cannot change it', async () => {
+    const c = new Client(env.app, 'en');
+    await c.login(ADMIN.adminEmail, ADMIN.adminPassword);
+    const p = (await c.get('/api/v1/platform/security/policy')).json() as Record<string, unknown>;
+    expect((await c.request('PUT', '/api/v1/platform/security/policy', { ...p, passwordMinLength: 16 })).statusCode).toBe(200);
+    const short = await c.post('/api/v1/auth/password', { currentPassword: ADMIN.adminPassword, newPassword: 'Kettle-Moon-42x' });
+    expect(short.statusCode).toBe(422);
+    expect(short.json().errors).toEqual([expect.objectContaining({ path: 'newPassword', code: 'password_too_short' })]);
+    expect((await c.request('PUT', '/api/v1/platform/security/policy', { ...p, passwordMinLength: 16, mfaRequired: 'admins' })).statusCode).toBe(200);
+    // From now on even this session may only set up a second factor.
+    expect((await c.get('/api/v1/platform/users')).json().code).toBe('mfa_setup_required');
+    expect((await c.get('/api/v1/security/mfa')).statusCode).toBe(200);
+    const again = new Client(env.app);
+    const me = await again.login(ADMIN.adminEmail, ADMIN.adminPassword);
+    expect(me.user).toMatchObject({ mfaSetupRequired: true });
+    expect((await again.get('/api/v1/platform/users')).json().code).toBe('mfa_setup_required');
+    const t = await seedTenant(env, '租户');
+    await t.user('ta@tenant.example.com', ['tenant_admin']);
+    const ta = new Client(env.app);
+    await ta.login('ta@tenant.example.com', PASSWORD);
+    expect((await ta.request('PUT', '/api/v1/platform/security/policy', { ...p })).statusCode).toBe(403);
   });
 });
