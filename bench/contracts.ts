@@ -115,8 +115,10 @@ async function main() {
     const auth = {
       sessionId: 'bench',
       csrfToken: 'bench',
-      user: { id: crypto.randomUUID(), email: 'bench@example.com', name: 'bench', kind: 'tenant', roles: ['viewer'], mustChangePassword: false },
+      user: { id: crypto.randomUUID(), email: 'bench@example.com', name: 'bench', kind: 'tenant', roles: ['viewer'], mustChangePassword: false, mfaSetupRequired: false },
       tenant: { id: tenantId, name: 'bench', uscc: 'x', status: 'active', plan: 'trial', timeZone: 'Asia/Shanghai' },
+      reauthAt: null,
+      amr: ['pwd'],
     } satisfies Auth;
     const cases: Array<[string, Record<string, unknown>]> = [
       ['list page 1', {}],

@@ -3,6 +3,9 @@ import { buildHttp, type App } from './platform/http/app.js';
 import { securityService } from './modules/security/service.js';
 import { installAuth } from './modules/security/guard.js';
 import { securityRoutes } from './modules/security/routes.js';
+import { auditRoutes } from './modules/security/audit-routes.js';
+import { opsRoutes } from './modules/security/ops-routes.js';
+import { trainingRoutes } from './modules/security/training.js';
 import { accessService } from './modules/access/service.js';
 import { installAccess } from './modules/access/guard.js';
 import { accessRoutes } from './modules/access/routes.js';
@@ -15,6 +18,7 @@ import './modules/onboarding/messages.js';
 import { contractsService } from './modules/contracts/service.js';
 import { contractsRoutes } from './modules/contracts/routes.js';
 import './modules/contracts/messages.js';
+import './modules/security/messages.js';
 
 /** The services of every area, wired once. A module reaches another only through these. */
 export function createServices(ctx: AppContext) {
@@ -31,10 +35,13 @@ export type Services = ReturnType<typeof createServices>;
 export async function buildApp(ctx: AppContext): Promise<{ app: App; services: Services }> {
   const services = createServices(ctx);
   const app = await buildHttp(ctx);
-  installAuth(app, services.security);
+  installAuth(app, services.security, () => ctx.now());
   installAccess(app, services.access);
   securityRoutes(app, ctx, services.security);
   accessRoutes(app, services.access);
+  auditRoutes(app, ctx);
+  opsRoutes(app, ctx);
+  trainingRoutes(app, ctx);
   tenantsRoutes(app, services.tenants);
   onboardingRoutes(app, services.onboarding);
   contractsRoutes(app, services.contracts);

@@ -2,6 +2,8 @@ import { loadConfig } from './platform/config.js';
 import { createContext } from './platform/context.js';
 import { startJobs } from './platform/jobs.js';
 import { buildApp } from './app.js';
+import { CheckpointStore, writeCheckpoints } from './modules/security/checkpoints.js';
+import { anomalyService } from './modules/security/anomalies.js';
 
 async function main() {
   const config = loadConfig();
@@ -31,6 +33,8 @@ async function main() {
           { name: 'access-apply-due-requests', pattern: '5 * * * *', run: () => services.access.applyDueRequests() },
           { name: 'contract-expiry-reminders', pattern: '5 1 * * *', run: () => services.contracts.runExpiryReminders() },
           { name: 'access-overreach-audit', pattern: config.accessAuditCron, run: () => services.access.runScheduledReports() },
+          { name: 'audit-checkpoints', pattern: '5 * * * *', run: () => writeCheckpoints(ctx, new CheckpointStore(config.dataDir)) },
+          { name: 'anomaly-scan', pattern: '*/5 * * * *', run: () => anomalyService(ctx).scan() },
         ],
         ctx.log,
       )

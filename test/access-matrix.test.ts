@@ -71,8 +71,9 @@ describe('permission matrix (roles × permissions × state × entitlements)', ()
       const mismatches: string[] = [];
       for (const role of BUILTIN_ROLES) {
         const client = users[role].client;
-        const auth = await env.services.security.resolve(client.cookies.pactum_session!);
-        expect(auth, role).not.toBeNull();
+        const resolved = await env.services.security.resolve(client.cookies.pactum_session!);
+        if (!resolved || 'blocked' in resolved) throw new Error(`no session for ${role}`);
+        const auth = resolved;
         const me = (await client.get('/api/v1/access/me')).json() as { permissions: string[] };
         for (const perm of ALL_PERMISSIONS) {
           const expected = roleHolds(role, perm, sc.modules) && stateAllows(sc.state, perm);

@@ -1,4 +1,5 @@
 import { Route, Routes } from 'react-router-dom';
+import { useAuth } from './auth';
 import AppLayout from './components/AppLayout';
 import ConsoleLayout from './components/ConsoleLayout';
 import RequireAuth from './components/RequireAuth';
@@ -45,6 +46,18 @@ function op(page: PlatformPage, element: ReactNode) {
   );
 }
 
+import SecurityPage from './pages/security/SecurityPage';
+import PolicyPage from './pages/security/PolicyPage';
+import ResetPassword from './pages/security/ResetPassword';
+import AuditAlertsPage from './pages/security/AuditAlertsPage';
+import IncidentsPage from './pages/security/IncidentsPage';
+import TrainingPage from './pages/security/TrainingPage';
+
+function TenantSecurityCenter() {
+  const { me } = useAuth();
+  return <AuditAlertsPage canDecide={!!me?.user.roles.includes('tenant_admin')} />;
+}
+
 export default function App() {
   return (
     <Routes>
@@ -64,6 +77,7 @@ export default function App() {
 
         {/* auth */}
         <Route path="login" element={<Login />} />
+        <Route path="reset-password" element={<ResetPassword />} />
         <Route
           path="change-password"
           element={
@@ -91,6 +105,8 @@ export default function App() {
           <Route path="access/history" element={op('accessHistory', <AccessHistory platform />)} />
           <Route path="access/reports" element={op('accessReports', <AccessReports />)} />
           <Route path="access/reports/:tenantId/:id" element={op('accessReports', <AccessReportDetail platform />)} />
+          <Route path="security" element={<SecurityPage />} />
+          <Route path="security/incidents" element={op('securityIncidents', <IncidentsPage />)} />
           <Route path="*" element={<NotFound />} />
         </Route>
 
@@ -116,6 +132,24 @@ export default function App() {
           <Route path="access/reports" element={<AccessReportList />} />
           <Route path="access/reports/:id" element={<AccessReportDetail />} />
           <Route path="documents" element={<AccessDocuments />} />
+          <Route path="security" element={<SecurityPage />} />
+          <Route path="security/training" element={<TrainingPage />} />
+          <Route
+            path="security/center"
+            element={
+              <RequireAuth kind="tenant" roles={['tenant_admin', 'auditor']}>
+                <TenantSecurityCenter />
+              </RequireAuth>
+            }
+          />
+          <Route
+            path="security/policy"
+            element={
+              <RequireAuth kind="tenant" roles={['tenant_admin']}>
+                <PolicyPage />
+              </RequireAuth>
+            }
+          />
           <Route path="*" element={<NotFound />} />
         </Route>
 

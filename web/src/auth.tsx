@@ -25,6 +25,7 @@ const AuthContext = createContext<AuthState>({
 export function homePathFor(me: Me | null | undefined): string {
   if (!me) return '/login';
   if (me.user.mustChangePassword) return '/change-password';
+  if ((me.user as { mfaSetupRequired?: boolean }).mfaSetupRequired) return me.user.kind === 'platform' ? '/platform/security' : '/tenant/security';
   return me.user.kind === 'platform' ? platformHomeFor(me.user.roles) : '/tenant';
 }
 

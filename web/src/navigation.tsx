@@ -1,5 +1,8 @@
 import type { ReactNode } from 'react';
-import { AlertOutlined, ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, FileProtectOutlined, FileTextOutlined, HistoryOutlined, HomeOutlined, SafetyOutlined, TeamOutlined } from '@ant-design/icons';
+import {
+  AlertOutlined, ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, FileProtectOutlined, FileTextOutlined,
+  HistoryOutlined, HomeOutlined, ReadOutlined, SafetyOutlined, SettingOutlined, TeamOutlined,
+} from '@ant-design/icons';
 import { rolesOf } from './pages/platform/pageRoles';
 
 /**
@@ -26,6 +29,11 @@ export const tenantNav: NavItem[] = [
   { key: 'access-requests', path: '/tenant/access/requests', labelKey: 'access.nav.requests', icon: <FileProtectOutlined />, roles: ['tenant_admin'] },
   { key: 'access-history', path: '/tenant/access/history', labelKey: 'access.nav.history', icon: <HistoryOutlined />, roles: ['tenant_admin', 'auditor'] },
   { key: 'access-reports', path: '/tenant/access/reports', labelKey: 'access.nav.reports', icon: <AlertOutlined />, roles: ['tenant_admin', 'auditor'] },
+  // security
+  { key: 'security', path: '/tenant/security', labelKey: 'security.nav.security', icon: <SafetyOutlined /> },
+  { key: 'security-training', path: '/tenant/security/training', labelKey: 'security.nav.training', icon: <ReadOutlined /> },
+  { key: 'security-center', path: '/tenant/security/center', labelKey: 'security.nav.center', icon: <AlertOutlined />, roles: ['tenant_admin', 'auditor'] },
+  { key: 'security-policy', path: '/tenant/security/policy', labelKey: 'security.nav.policy', icon: <SettingOutlined />, roles: ['tenant_admin'] },
 ];
 
 export const platformNav: NavItem[] = [
@@ -34,4 +42,6 @@ export const platformNav: NavItem[] = [
   { key: 'access-requests', path: '/platform/access/requests', labelKey: 'access.nav.requestQueue', icon: <FileProtectOutlined />, roles: rolesOf('accessRequests') },
   { key: 'access-history', path: '/platform/access/history', labelKey: 'access.nav.platformHistory', icon: <HistoryOutlined />, roles: rolesOf('accessHistory') },
   { key: 'access-reports', path: '/platform/access/reports', labelKey: 'access.nav.reports', icon: <AlertOutlined />, roles: rolesOf('accessReports') },
+  { key: 'security-incidents', path: '/platform/security/incidents', labelKey: 'security.nav.incidents', icon: <AlertOutlined />, roles: rolesOf('securityIncidents') },
+  { key: 'security', path: '/platform/security', labelKey: 'security.nav.security', icon: <SafetyOutlined /> },
 ];

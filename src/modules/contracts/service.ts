@@ -212,7 +212,7 @@ export function contractsService(ctx: AppContext) {
       // Separation of duties: the drafter never approves; approvers need the permission.
       ids = ids.filter((id) => id !== c.created_by && id !== c.owner_id).filter((id) => {
         const u = users.find((x) => x.id === id);
-        return u && can({ user: { ...u, kind: 'tenant', mustChangePassword: false } }, 'contracts.approve');
+        return u && can({ user: { ...u, kind: 'tenant', mustChangePassword: false, mfaSetupRequired: false } }, 'contracts.approve');
       });
       if (!ids.length) throw conflict('approval_no_approvers', { step: s.name });
       out.push({ name: s.name, mode: s.mode ?? 'any', approvers: ids });

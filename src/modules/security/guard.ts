@@ -15,20 +15,24 @@ export const CSRF_COOKIE = 'csrf_token';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Resolves the session cookie on every API request and enforces CSRF (double submit, bound to the
- * session) on cookie-authenticated writes.
+ * Resolves the session cookie on every API request, enforces the tenant's IP allow-list, and enforces
+ * CSRF (double submit, bound to the session) on cookie-authenticated writes.
  */
-export function installAuth(app: App, security: SecurityService): void {
+let clock: () => Date = () => new Date();
+
+export function installAuth(app: App, security: SecurityService, now?: () => Date): void {
+  if (now) clock = now;
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (!req.url.startsWith('/api/')) return;
     const token = req.cookies[SESSION_COOKIE];
     if (!token) return;
-    const auth = await security.resolve(token);
+    const auth = await security.resolve(token, req.ip);
     if (!auth) {
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return;
     }
+    if ('blocked' in auth) throw new AppError(403, 'ip_not_allowed', { ip: auth.blocked });
     if (!SAFE.has(req.method)) {
       const header = req.headers['x-csrf-token'];
       if (typeof header !== 'string' || !timingSafeEqualStr(header, auth.csrfToken)) {
@@ -40,11 +44,17 @@ export function installAuth(app: App, security: SecurityService): void {
 }
 
 const PASSWORD_CHANGE_ALLOWED = new Set(['/api/v1/me', '/api/v1/auth/password', '/api/v1/auth/logout']);
+/** While the policy asks for a second factor the session lacks, only enrolment is open. */
+const MFA_SETUP_ALLOWED = /^\/api\/v1\/(me|auth\/logout|auth\/reauth(\/options)?|security\/mfa(\/.*)?)$/;
 
 function signedIn(req: FastifyRequest): Auth {
   if (!req.auth) throw new AppError(401, 'unauthenticated');
-  if (req.auth.user.mustChangePassword && !PASSWORD_CHANGE_ALLOWED.has(req.routeOptions.url ?? '')) {
+  const url = req.routeOptions.url ?? '';
+  if (req.auth.user.mustChangePassword && !PASSWORD_CHANGE_ALLOWED.has(url)) {
     throw new AppError(403, 'password_change_required');
+  }
+  if (req.auth.user.mfaSetupRequired && !MFA_SETUP_ALLOWED.test(url)) {
+    throw new AppError(403, 'mfa_setup_required');
   }
   return req.auth;
 }
@@ -70,6 +80,27 @@ export const requireTenant = async (req: FastifyRequest) => {
   const auth = signedIn(req);
   if (auth.user.kind !== 'tenant' || !auth.tenant) throw new AppError(403, 'forbidden');
 };
+
+/** A tenant user holding one of the roles. */
+export const requireTenantRole =
+  (...roles: string[]) =>
+  async (req: FastifyRequest) => {
+    const auth = signedIn(req);
+    if (auth.user.kind !== 'tenant' || !auth.tenant) throw new AppError(403, 'forbidden');
+    if (!roles.some((r) => auth.user.roles.includes(r))) throw new AppError(403, 'forbidden');
+  };
+
+/**
+ * Sensitive actions: the caller must have proven their identity (sign-in or POST /api/v1/auth/reauth)
+ * within the last `minutes`. Use as a preHandler after (or instead of) requireAuth.
+ */
+export const requireFreshAuth =
+  (minutes: number) =>
+  async (req: FastifyRequest) => {
+    const auth = signedIn(req);
+    const at = auth.reauthAt?.getTime() ?? 0;
+    if (clock().getTime() - at > minutes * 60_000) throw new AppError(403, 'reauth_required', { minutes });
+  };
 
 export function tenantOf(req: FastifyRequest): string {
   const t = req.auth?.tenant?.id;

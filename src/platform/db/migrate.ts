@@ -21,6 +21,9 @@ export const APPEND_ONLY_TABLES = [
   'approval_decisions',
   'access_reports',
   'access_alerts',
+  'incident_events',
+  'incident_notices',
+  'training_attempts',
 ];
 
 /** Tables that are not tenant data and carry no RLS policy, only bookkeeping the app cannot touch. */

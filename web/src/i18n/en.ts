@@ -1,6 +1,7 @@
 import { accessEn } from '../pages/access/i18n';
 import { contractsEn } from '../pages/contracts/i18n';
 /* English UI strings. Keep keys in sync with zh-CN.ts. */
+import { securityEn } from '../pages/security/i18n';
 const en = {
   app: {
     name: 'Pactum Contract Management',
@@ -372,6 +373,7 @@ const en = {
   },
   access: accessEn,
   contracts: contractsEn,
+  security: securityEn,
 };
 
 export default en;

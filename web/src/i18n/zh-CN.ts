@@ -1,6 +1,7 @@
 import { accessZh } from '../pages/access/i18n';
 import { contractsZh } from '../pages/contracts/i18n';
 /* Simplified Chinese (default) UI strings. Keep keys in sync with en.ts. */
+import { securityZh } from '../pages/security/i18n';
 const zhCN = {
   app: {
     name: 'Pactum 合同管理',
@@ -365,6 +366,7 @@ const zhCN = {
   },
   access: accessZh,
   contracts: contractsZh,
+  security: securityZh,
 };
 
 export default zhCN;

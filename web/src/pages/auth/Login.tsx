@@ -8,6 +8,8 @@ import { homePathFor, useAuth } from '../../auth';
 import ProblemAlert from '../../components/ProblemAlert';
 import type { Me } from '../../types';
 import AuthCard from './AuthCard';
+import MfaStep from '../security/MfaStep';
+import type { MfaChallenge } from '../security/securityApi';
 
 interface LoginValues {
   email: string;
@@ -45,20 +47,45 @@ export default function Login() {
   const [form] = Form.useForm<LoginValues>();
   const [error, setError] = useState<unknown>(null);
   const [submitting, setSubmitting] = useState(false);
+  const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
   const next = safeNext(params.get('next'));
 
   if (me && !submitting) {
     return <Navigate to={me.user.mustChangePassword ? '/change-password' : nextAllowedFor(me, next) ? next! : homePathFor(me)} replace />;
   }
 
+  const signedIn = (result: Me) => {
+    setMe(result);
+    if (result.user.mustChangePassword) navigate('/change-password', { replace: true });
+    else navigate(nextAllowedFor(result, next) ? next! : homePathFor(result), { replace: true });
+  };
+
+  if (challenge) {
+    return (
+      <AuthCard title={t('security.login.title')} subtitle={t('login.subtitle')}>
+        <MfaStep
+          challenge={challenge}
+          onDone={(result) => {
+            setSubmitting(true);
+            signedIn(result);
+            setSubmitting(false);
+          }}
+          onCancel={() => setChallenge(null)}
+        />
+      </AuthCard>
+    );
+  }
+
   const onFinish = async (values: LoginValues) => {
     setError(null);
     setSubmitting(true);
     try {
-      const result = await api.post<Me>('/auth/login', { email: values.email.trim(), password: values.password });
-      setMe(result);
-      if (result.user.mustChangePassword) navigate('/change-password', { replace: true });
-      else navigate(nextAllowedFor(result, next) ? next! : homePathFor(result), { replace: true });
+      const result = await api.post<Me | MfaChallenge>('/auth/login', { email: values.email.trim(), password: values.password });
+      if ('mfaRequired' in result) {
+        setChallenge(result);
+        return;
+      }
+      signedIn(result);
     } catch (e) {
       applyFieldErrors(form, e, ['email', 'password']);
       setError(e);
@@ -93,6 +120,9 @@ export default function Login() {
           {t('login.submit')}
         </Button>
       </Form>
+      <div style={{ marginTop: 12, textAlign: 'right' }}>
+        <Link to="/reset-password" data-testid="forgot-password">{t('security.reset.forgot')}</Link>
+      </div>
       <div style={{ marginTop: 16, textAlign: 'center' }}>
         {t('login.noAccount')} <Link to="/register">{t('login.registerLink')}</Link>
       </div>

@@ -8,6 +8,7 @@ export const PLATFORM_PAGE_ROLES = {
   accessRequests: ['super_admin', 'auditor', 'billing_ops', 'support_agent'],
   accessHistory: ['super_admin', 'auditor', 'billing_ops', 'support_agent', 'security_officer'],
   accessReports: ['super_admin', 'security_officer', 'auditor'],
+  securityIncidents: ['super_admin', 'security_officer'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type PlatformPage = keyof typeof PLATFORM_PAGE_ROLES;
@@ -17,6 +18,7 @@ const ORDER: Array<{ page: PlatformPage; path: string }> = [
   { page: 'tenants', path: '/platform/tenants' },
   { page: 'accessReports', path: '/platform/access/reports' },
   { page: 'accessHistory', path: '/platform/access/history' },
+  { page: 'securityIncidents', path: '/platform/security/incidents' },
 ];
 
 export const rolesOf = (page: PlatformPage): string[] => [...PLATFORM_PAGE_ROLES[page]];

@@ -1,0 +1,169 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AppContext } from '../../platform/context.js';
+import type { Tx } from '../../platform/db/index.js';
+import { PLATFORM_CHAIN, audit } from '../../platform/audit.js';
+
+/**
+ * Signed checkpoints of the audit chains. The chain head (seq + hash) of every tenant and of the platform
+ * is signed with an Ed25519 key kept in the data dir and appended to
+ * `<data dir>/audit-checkpoints/<chain>.jsonl`. An attacker who can rewrite the database can recompute
+ * a chain and its head, but not forge a checkpoint: a cut tail or a rewritten past shows up as a
+ * mismatch with the last checkpoint. Keep copies of the checkpoint files off the database host.
+ */
+
+export interface Checkpoint {
+  chain: string;
+  seq: number;
+  hash: string;
+  at: string;
+  keyId: string;
+  sig: string;
+}
+
+export interface ChainReport {
+  chain: string;
+  ok: boolean;
+  count: number;
+  brokenAt?: number;
+  reason?: string;
+  checkpoint?: { seq: number; at: string } | null;
+}
+
+const KEY_FILE = 'audit-checkpoint-ed25519.pem';
+const RETIRED_DIR = 'audit-checkpoint-keys';
+
+function keyIdOf(pub: crypto.KeyObject): string {
+  return crypto.createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+}
+
+function payload(c: Omit<Checkpoint, 'sig' | 'keyId'>): Buffer {
+  return Buffer.from(`pactum-audit-checkpoint|v1|${c.chain}|${c.seq}|${c.hash}|${c.at}`);
+}
+
+export class CheckpointStore {
+  readonly dir: string;
+  private readonly privateKey: crypto.KeyObject;
+  readonly publicKey: crypto.KeyObject;
+  private readonly trusted = new Map<string, crypto.KeyObject>();
+
+  constructor(private readonly dataDir: string) {
+    this.dir = path.join(dataDir, 'audit-checkpoints');
+    const file = path.join(dataDir, KEY_FILE);
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(dataDir, { recursive: true });
+      const { privateKey } = crypto.generateKeyPairSync('ed25519');
+      try {
+        fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+    this.privateKey = crypto.createPrivateKey(fs.readFileSync(file));
+    this.publicKey = crypto.createPublicKey(this.privateKey);
+    this.trusted.set(keyIdOf(this.publicKey), this.publicKey);
+    // Public keys of rotated-out checkpoint keys keep older checkpoints verifiable.
+    const retired = path.join(dataDir, RETIRED_DIR);
+    if (fs.existsSync(retired)) {
+      for (const f of fs.readdirSync(retired).filter((n) => n.endsWith('.pem'))) {
+        const k = crypto.createPublicKey(fs.readFileSync(path.join(retired, f)));
+        this.trusted.set(keyIdOf(k), k);
+      }
+    }
+  }
+
+  private file(chain: string): string {
+    return path.join(this.dir, `${chain}.jsonl`);
+  }
+
+  append(chain: string, seq: number, hash: Buffer, at: Date): Checkpoint {
+    const body = { chain, seq, hash: hash.toString('hex'), at: at.toISOString() };
+    const cp: Checkpoint = { ...body, keyId: keyIdOf(this.publicKey), sig: crypto.sign(null, payload(body), this.privateKey).toString('base64') };
+    fs.mkdirSync(this.dir, { recursive: true });
+    fs.appendFileSync(this.file(chain), JSON.stringify(cp) + '\n', { mode: 0o600 });
+    return cp;
+  }
+
+  /** The last checkpoint of a chain whose signature verifies, or 'invalid' when the last line is forged. */
+  last(chain: string): Checkpoint | null | 'invalid' {
+    const f = this.file(chain);
+    if (!fs.existsSync(f)) return null;
+    const lines = fs.readFileSync(f, 'utf8').split('\n').filter(Boolean);
+    const line = lines.at(-1);
+    if (!line) return null;
+    let cp: Checkpoint;
+    try {
+      cp = JSON.parse(line) as Checkpoint;
+    } catch {
+      return 'invalid';
+    }
+    const key = this.trusted.get(cp.keyId);
+    if (!key || cp.chain !== chain) return 'invalid';
+    const ok = crypto.verify(null, payload(cp), key, Buffer.from(cp.sig, 'base64'));
+    return ok ? cp : 'invalid';
+  }
+}
+
+async function chainIds(ctx: AppContext): Promise<string[]> {
+  const tenants = await ctx.db.platform((tx) => tx.query<{ id: string }>(`SELECT id FROM tenants ORDER BY created_at`));
+  return [PLATFORM_CHAIN, ...tenants.map((t) => t.id)];
+}
+
+function inChain<T>(ctx: AppContext, chain: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return chain === PLATFORM_CHAIN ? ctx.db.platform(fn) : ctx.db.tenant(chain, fn);
+}
+
+/** Signs the current head of every chain that moved since its last checkpoint. */
+export async function writeCheckpoints(ctx: AppContext, store: CheckpointStore): Promise<{ written: number }> {
+  let written = 0;
+  for (const chain of await chainIds(ctx)) {
+    const head = await inChain(ctx, chain, (tx) => tx.maybeOne<{ seq: number; hash: Buffer }>(`SELECT seq, hash FROM audit_chain_heads WHERE tenant_id = $1`, [chain]));
+    if (!head) continue;
+    const last = store.last(chain);
+    if (last && last !== 'invalid' && last.seq === Number(head.seq)) continue;
+    store.append(chain, Number(head.seq), Buffer.from(head.hash), ctx.now());
+    written++;
+  }
+  return { written };
+}
+
+/** Walks one chain (hashes, sequence, head) and compares it with its last signed checkpoint. */
+export async function verifyChain(ctx: AppContext, store: CheckpointStore, chain: string): Promise<ChainReport> {
+  return inChain(ctx, chain, async (tx) => {
+    const r = await audit.verify(tx, chain === PLATFORM_CHAIN ? null : chain);
+    const cp = store.last(chain);
+    const base: ChainReport = { chain, ...r, checkpoint: cp && cp !== 'invalid' ? { seq: cp.seq, at: cp.at } : null };
+    if (!r.ok) return base;
+    if (cp === 'invalid') return { ...base, ok: false, reason: 'checkpoint_signature_invalid', brokenAt: undefined };
+    if (!cp) return base;
+    if (r.count < cp.seq) return { ...base, ok: false, brokenAt: r.count + 1, reason: 'truncated_tail' };
+    const row = await tx.maybeOne<{ hash: Buffer }>(`SELECT hash FROM audit_events WHERE tenant_id = $1 AND seq = $2`, [chain, cp.seq]);
+    if (!row || Buffer.from(row.hash).toString('hex') !== cp.hash) return { ...base, ok: false, brokenAt: cp.seq, reason: 'checkpoint_mismatch' };
+    return base;
+  });
+}
+
+export async function verifyAll(ctx: AppContext, store: CheckpointStore): Promise<ChainReport[]> {
+  const out: ChainReport[] = [];
+  for (const chain of await chainIds(ctx)) out.push(await verifyChain(ctx, store, chain));
+  return out;
+}
+
+/** The text `npm run audit:verify` prints: one line per chain, then a summary. */
+export async function auditVerifyReport(ctx: AppContext, store: CheckpointStore): Promise<{ lines: string[]; broken: number }> {
+  const reports = await verifyAll(ctx, store);
+  const lines: string[] = [];
+  let broken = 0;
+  for (const r of reports) {
+    const name = r.chain === PLATFORM_CHAIN ? `platform (${r.chain})` : `tenant ${r.chain}`;
+    const cp = r.checkpoint ? `, checkpoint seq ${r.checkpoint.seq} at ${r.checkpoint.at}` : ', no checkpoint yet';
+    if (r.ok) lines.push(`OK      ${name}: ${r.count} events${cp}`);
+    else {
+      broken++;
+      lines.push(`BROKEN  ${name}: first broken seq ${r.brokenAt ?? '-'} (${r.reason})${cp}`);
+    }
+  }
+  lines.push(`${reports.length} chains, ${broken} broken`);
+  return { lines, broken };
+}
