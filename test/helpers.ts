@@ -46,12 +46,19 @@ export interface TestEnv {
   close: () => Promise<void>;
 }
 
-export async function createTestEnv(overrides: Partial<Config> = {}, opts: { poolMax?: number } = {}): Promise<TestEnv> {
+export async function createTestEnv(overrides: Partial<Config> = {}, opts: { poolMax?: number; appLogin?: string } = {}): Promise<TestEnv> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactum-test-'));
   const db = await freshDatabaseUrl();
   const config = loadConfig(
     { PACTUM_DATA_DIR: dataDir, PACTUM_JOBS: 'off', LOG_LEVEL: 'silent' },
-    { databaseUrl: db.url, publicUrl: 'http://pactum.test', rateLimitScale: 1000, ...overrides },
+    {
+      databaseUrl: db.url,
+      // The request pool may log in as its own (non-owner) role on a server.
+      databaseAppUrl: db.url && opts.appLogin ? Object.assign(new URL(db.url), { username: opts.appLogin }).toString() : undefined,
+      publicUrl: 'http://pactum.test',
+      rateLimitScale: 1000,
+      ...overrides,
+    },
   );
   const ctx = await createContext(config, { log: pino({ level: 'silent' }), memoryDb: !db.url, poolMax: opts.poolMax });
   const { app, services } = await buildApp(ctx);

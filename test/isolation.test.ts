@@ -190,3 +190,27 @@ describe('tenant isolation (RLS)', () => {
     await expect(env.ctx.db.tenant(`${A}' OR '1'='1`, (tx) => tx.query(`SELECT 1`))).rejects.toThrow(/invalid tenant id/);
   });
 });
+
+describe.runIf(!!process.env.DATABASE_URL)('a separate login for the request pool (PostgreSQL server)', () => {
+  it('runs requests under a login that cannot become the owner, not even with RESET ROLE', async () => {
+    const pg = (await import('pg')).default;
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    // Trust authentication here; a real deployment gives the role a password (docs/operations.md).
+    await admin.query(`DO $$ BEGIN CREATE ROLE pactum_app NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
+    await admin.query(`ALTER ROLE pactum_app LOGIN`);
+    await admin.end();
+    const env = await createTestEnv({}, { appLogin: 'pactum_app' });
+    try {
+      const who = await env.ctx.db.anonymous(async (tx) => {
+        await tx.query(`RESET ROLE`);
+        return tx.one<{ session_user: string; current_user: string }>(`SELECT session_user, current_user`);
+      });
+      expect(who).toEqual({ session_user: 'pactum_app', current_user: 'pactum_app' });
+      await expect(env.ctx.db.anonymous((tx) => tx.query(`SET ROLE postgres`))).rejects.toThrow(/permission denied/);
+      await expect(env.ctx.db.anonymous((tx) => tx.query(`SELECT * FROM schema_migrations`))).rejects.toThrow(/permission denied/);
+    } finally {
+      await env.close();
+    }
+  });
+});

@@ -6,6 +6,12 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL server URL; when unset the embedded PGlite database under dataDir is used. */
   databaseUrl: string | undefined;
+  /**
+   * Optional separate login for request work (a role that is, or is a member of, pactum_app). With it the
+   * pool never holds owner credentials, so not even `RESET ROLE` can reach the owner; without it the
+   * pool logs in with DATABASE_URL and switches to pactum_app with SET ROLE.
+   */
+  databaseAppUrl: string | undefined;
   port: number;
   host: string;
   /** Public base URL used in links that are mailed (resume link, login link). */
@@ -43,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const cfg: Config = {
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseAppUrl: env.DATABASE_APP_URL || undefined,
     port,
     host: env.HOST ?? '0.0.0.0',
     publicUrl,

@@ -22,6 +22,7 @@ export async function createContext(config: Config, opts: { log?: Logger; memory
   const log = opts.log ?? pino({ level: config.logLevel });
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
+    databaseAppUrl: config.databaseAppUrl,
     pgliteDir: opts.memoryDb ? null : path.join(config.dataDir, 'pglite'),
     log,
     poolMax: opts.poolMax,

@@ -182,7 +182,7 @@ function normalizeRows(rows: Row[]): Row[] {
   return rows;
 }
 
-async function openPg(url: string, poolMax: number, onIdleError?: (err: Error) => void): Promise<{ driver: Driver; owner: Conn; closeOwner: () => Promise<void> }> {
+async function openPg(url: string, appUrl: string | undefined, poolMax: number, onIdleError?: (err: Error) => void): Promise<{ driver: Driver; owner: Conn; closeOwner: () => Promise<void> }> {
   const pgmod = await import('pg');
   const pgm = pgmod.default;
   // int8 (counts, fen amounts) as numbers; refuse values that would lose precision.
@@ -193,7 +193,7 @@ async function openPg(url: string, poolMax: number, onIdleError?: (err: Error) =
   });
   const ownerClient = new pgm.Client({ connectionString: url });
   await ownerClient.connect();
-  const pool = new pgm.Pool({ connectionString: url, max: poolMax });
+  const pool = new pgm.Pool({ connectionString: appUrl ?? url, max: poolMax });
   // An idle connection that the server ends (restart, admin command) must not crash the process.
   pool.on('error', (err) => onIdleError?.(err));
   pool.on('connect', (client) => {
@@ -240,6 +240,8 @@ async function openPg(url: string, poolMax: number, onIdleError?: (err: Error) =
 
 export interface OpenOptions {
   databaseUrl?: string;
+  /** A separate, non-owner login for the request pool (see Config.databaseAppUrl). */
+  databaseAppUrl?: string;
   /** PGlite data directory; null = in memory (tests). */
   pgliteDir?: string | null;
   migrationsDir?: string;
@@ -256,7 +258,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const migrationsDir = opts.migrationsDir ?? path.resolve(import.meta.dirname, '../../../migrations');
   let driver: Driver;
   if (opts.databaseUrl) {
-    const { driver: d, owner, closeOwner } = await openPg(opts.databaseUrl, opts.poolMax ?? Number(process.env.PG_POOL_MAX ?? 10), (err) =>
+    const { driver: d, owner, closeOwner } = await openPg(opts.databaseUrl, opts.databaseAppUrl, opts.poolMax ?? Number(process.env.PG_POOL_MAX ?? 10), (err) =>
       opts.log?.warn({ err }, 'idle database connection failed'),
     );
     try {
