@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import { ApiError, api, onApiError } from './api';
 import type { Me } from './types';
 import { platformHomeFor } from './pages/platform/pageRoles';
+import { setDisplayTimeZone } from './format';
 
 /** Roles of the registration review pages (kept for callers; see pages/platform/pageRoles.ts). */
 export const REVIEW_ROLES = ['super_admin', 'reviewer'];
@@ -36,6 +37,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     try {
       const result = await api.get<Me>('/me');
       setMe(result);
+      setDisplayTimeZone(result?.tenant?.timeZone);
       return result;
     } catch (error) {
       if (error instanceof ApiError && error.code === 'password_change_required') {

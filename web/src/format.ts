@@ -1,6 +1,7 @@
 import { useCallback, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from './auth';
+import i18n from './i18n';
 
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
@@ -25,6 +26,23 @@ export function formatDateTime(value: string | null | undefined, language: strin
   } catch {
     return date.toISOString();
   }
+}
+
+let displayTimeZone = DEFAULT_TIME_ZONE;
+/** The signed-in tenant's zone (set by the auth provider); Asia/Shanghai otherwise. */
+export function setDisplayTimeZone(zone: string | null | undefined): void {
+  displayTimeZone = zone || DEFAULT_TIME_ZONE;
+}
+/** A date-time in the UI language and the display time zone, for code outside components' hooks. */
+export function showDateTime(value: string | null | undefined): string {
+  return formatDateTime(value, i18n.language, displayTimeZone);
+}
+/** A date only, in the display time zone. */
+export function showDate(value: string | null | undefined): string {
+  if (!value) return '—';
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return value;
+  return new Intl.DateTimeFormat(intlLocale(i18n.language), { timeZone: displayTimeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
 }
 
 export function formatFileSize(bytes: number, language: string): string {

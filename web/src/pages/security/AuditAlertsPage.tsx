@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
 import ProblemAlert from '../../components/ProblemAlert';
 import { testId } from '../../testid';
+import { showDateTime } from '../../format';
 
 export interface AlertItem {
   id: string;
@@ -103,7 +104,7 @@ export default function AuditAlertsPage({ canDecide }: { canDecide: boolean }) {
               { title: t('security.audit.rule'), dataIndex: 'rule', render: (r: string) => t(`security.rules.${r}`) },
               { title: t('security.audit.severity'), dataIndex: 'severity', render: (s: string) => <Tag color={SEVERITY_COLOR[s]}>{s}</Tag> },
               { title: t('security.audit.actor'), render: (_, a) => a.actor.label ?? a.actor.id ?? '—' },
-              { title: t('security.audit.time'), dataIndex: 'createdAt', render: (v: string) => new Date(v).toLocaleString() },
+              { title: t('security.audit.time'), dataIndex: 'createdAt', render: (v: string) => showDateTime(v) },
               { title: t('security.audit.status'), dataIndex: 'status', render: (s: string) => t(`security.alertStatus.${s}`) },
               {
                 title: '',
@@ -176,7 +177,7 @@ export default function AuditAlertsPage({ canDecide }: { canDecide: boolean }) {
           pagination={{ current: page, pageSize: 20, total: events.total, onChange: setPage, showSizeChanger: false }}
           columns={[
             { title: '#', dataIndex: 'seq', width: 70 },
-            { title: t('security.audit.time'), dataIndex: 'occurredAt', render: (v: string) => new Date(v).toLocaleString() },
+            { title: t('security.audit.time'), dataIndex: 'occurredAt', render: (v: string) => showDateTime(v) },
             { title: t('security.audit.actor'), render: (_, e) => e.actor.label ?? e.actor.id ?? e.actor.kind },
             { title: t('security.audit.action'), dataIndex: 'action' },
             { title: t('security.audit.object'), render: (_, e) => (e.object.type ? `${e.object.type}:${e.object.id ?? ''}` : '—') },

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
 import ProblemAlert from '../../components/ProblemAlert';
 import type { AlertItem } from './AuditAlertsPage';
+import { showDateTime } from '../../format';
 
 interface Incident {
   id: string;
@@ -74,7 +75,7 @@ export default function IncidentsPage() {
             { title: t('security.incidents.tenant'), dataIndex: 'tenantId', render: (v: string | null) => v ?? t('security.incidents.platform') },
             { title: t('security.audit.actor'), render: (_, a) => a.actor.label ?? a.actor.id ?? '—' },
             { title: t('security.audit.status'), dataIndex: 'status', render: (s: string) => t(`security.alertStatus.${s}`) },
-            { title: t('security.audit.time'), dataIndex: 'createdAt', render: (v: string) => new Date(v).toLocaleString() },
+            { title: t('security.audit.time'), dataIndex: 'createdAt', render: (v: string) => showDateTime(v) },
             {
               title: '',
               render: (_, a) => (
@@ -111,7 +112,7 @@ export default function IncidentsPage() {
             { title: t('security.incidents.severity'), dataIndex: 'severity', render: (s: string) => <Tag color={s === 'general' ? 'blue' : 'red'}>{t(`security.severity.${s}`)}</Tag> },
             { title: t('security.incidents.status'), dataIndex: 'status', render: (s: string) => t(`security.incidents.statuses.${s}`) },
             { title: t('security.incidents.deadline'), render: (_, i) => deadline(i) },
-            { title: t('security.audit.time'), dataIndex: 'detectedAt', render: (v: string) => new Date(v).toLocaleString() },
+            { title: t('security.audit.time'), dataIndex: 'detectedAt', render: (v: string) => showDateTime(v) },
           ]}
         />
       </Card>
@@ -155,7 +156,7 @@ export default function IncidentsPage() {
               <Button htmlType="submit">{t('security.incidents.notify')}</Button>
             </Form>
             <Typography.Title level={5}>{t('security.incidents.timeline')}</Typography.Title>
-            <Timeline items={(open.timeline ?? []).map((e) => ({ children: `${new Date(e.at).toLocaleString()} · ${e.kind} · ${e.text}${e.actor ? ` · ${e.actor}` : ''}` }))} />
+            <Timeline items={(open.timeline ?? []).map((e) => ({ children: `${showDateTime(e.at)} · ${e.kind} · ${e.text}${e.actor ? ` · ${e.actor}` : ''}` }))} />
           </Space>
         ) : null}
       </Drawer>

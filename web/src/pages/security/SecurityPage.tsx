@@ -7,6 +7,7 @@ import { useAuth } from '../../auth';
 import ProblemAlert from '../../components/ProblemAlert';
 import { testId } from '../../testid';
 import { isReauthRequired, securityApi, type FactorChange, type MfaStatus, type SessionItem } from './securityApi';
+import { showDateTime } from '../../format';
 
 /** Every user's own security page: second factors, recovery codes, passkeys, SMS, sessions. */
 export default function SecurityPage() {
@@ -158,7 +159,7 @@ export default function SecurityPage() {
                     </Button>,
                   ]}
                 >
-                  <List.Item.Meta title={p.name} description={p.lastUsedAt ? `${t('security.mfa.lastUsed')}: ${new Date(p.lastUsedAt).toLocaleString()}` : null} />
+                  <List.Item.Meta title={p.name} description={p.lastUsedAt ? `${t('security.mfa.lastUsed')}: ${showDateTime(p.lastUsedAt)}` : null} />
                 </List.Item>
               )}
             />
@@ -243,8 +244,8 @@ export default function SecurityPage() {
           columns={[
             { title: t('security.sessions.device'), dataIndex: 'userAgent', render: (v: string | null, r) => <Space>{v ?? '—'}{r.current ? <Tag color="blue">{t('security.sessions.current')}</Tag> : null}</Space> },
             { title: t('security.sessions.ip'), dataIndex: 'ip' },
-            { title: t('security.sessions.created'), dataIndex: 'createdAt', render: (v: string) => new Date(v).toLocaleString() },
-            { title: t('security.sessions.lastSeen'), dataIndex: 'lastSeenAt', render: (v: string) => new Date(v).toLocaleString() },
+            { title: t('security.sessions.created'), dataIndex: 'createdAt', render: (v: string) => showDateTime(v) },
+            { title: t('security.sessions.lastSeen'), dataIndex: 'lastSeenAt', render: (v: string) => showDateTime(v) },
             {
               title: '',
               render: (_, r) =>

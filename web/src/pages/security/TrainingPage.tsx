@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
 import { useAuth } from '../../auth';
 import ProblemAlert from '../../components/ProblemAlert';
+import { showDate } from '../../format';
 
 interface Assignment {
   id: string;
@@ -85,7 +86,7 @@ export default function TrainingPage() {
       {error ? <ProblemAlert error={error} extraErrors={[]} onClose={() => setError(null)} /> : null}
       {mine.length === 0 ? <Typography.Text type="secondary">{t('security.training.none')}</Typography.Text> : null}
       {mine.map((a) => (
-        <Card key={a.id} title={a.title} extra={a.completedAt ? <Tag color="green">{t('security.training.done', { score: a.score })}</Tag> : a.overdue ? <Tag color="red">{t('security.training.overdue')}</Tag> : <Tag>{t('security.training.due', { date: new Date(a.dueAt).toLocaleDateString() })}</Tag>}>
+        <Card key={a.id} title={a.title} extra={a.completedAt ? <Tag color="green">{t('security.training.done', { score: a.score })}</Tag> : a.overdue ? <Tag color="red">{t('security.training.overdue')}</Tag> : <Tag>{t('security.training.due', { date: showDate(a.dueAt) })}</Tag>}>
           <Typography.Paragraph style={{ whiteSpace: 'pre-wrap' }}>{a.content}</Typography.Paragraph>
           {!a.completedAt ? (
             <>
@@ -122,7 +123,7 @@ export default function TrainingPage() {
               columns={[
                 { title: t('security.audit.actor'), render: (_, o) => `${o.user.name} <${o.user.email}>` },
                 { title: t('security.training.course'), dataIndex: 'course' },
-                { title: t('security.training.dueAt'), dataIndex: 'dueAt', render: (v: string) => new Date(v).toLocaleDateString() },
+                { title: t('security.training.dueAt'), dataIndex: 'dueAt', render: (v: string) => showDate(v) },
                 { title: t('security.training.attempts'), dataIndex: 'attempts' },
               ]}
             />

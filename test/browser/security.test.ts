@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { generate } from 'otplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, Client } from '../helpers.js';
+import { PASSWORD, provisionTenant } from '../accessHelpers.js';
+import { SCREENSHOTS, newPage, startBrowserEnv, type BrowserEnv } from './harness.js';
+
+const code = (secret: string, at: Date) =>
+  generate({ secret, epoch: Math.floor(at.getTime() / 1000), period: 30, digits: 6, algorithm: 'sha1' });
+
+/** Enrol TOTP, sign out, sign in with the code, see the session list and revoke one. */
+describe('multi-factor sign-in in the browser', () => {
+  let b: BrowserEnv;
+  beforeAll(async () => {
+    b = await startBrowserEnv({ ...ADMIN, trustProxy: true });
+  });
+  afterAll(async () => b?.close());
+
+  it('enrols TOTP, signs in with it and revokes another session', async () => {
+    const t = await provisionTenant(b.env, 'sec');
+    // Another device of the same user, to be revoked from the browser.
+    const other = new Client(b.env.app);
+    await other.post('/api/v1/auth/login', { email: t.adminEmail, password: PASSWORD }, { 'x-forwarded-for': '203.0.113.9' });
+    expect((await other.get('/api/v1/me')).statusCode).toBe(200);
+
+    const page = await newPage(b);
+    await page.goto('/login');
+    await page.getByTestId('login-email').fill(t.adminEmail);
+    await page.getByTestId('login-password').fill(PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('tenant-home').waitFor();
+
+    await page.goto('/tenant/security');
+    await page.getByTestId('totp-enrol').click();
+    await page.getByTestId('totp-qr').waitFor();
+    const secret = ((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s/g, '');
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    await page.getByTestId('totp-code').fill(await code(secret, new Date()));
+    await page.getByTestId('totp-confirm').click();
+    await page.getByTestId('recovery-codes').waitFor();
+    expect(((await page.getByTestId('recovery-codes').textContent()) ?? '').length).toBeGreaterThan(50);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'security-totp-enrolled.png'), fullPage: true });
+
+    // Sign out, then sign in again: the password alone is not enough any more.
+    await page.getByTestId('user-menu').click();
+    await page.getByText(/退出登录|Sign out|Log out/).click();
+    await page.getByTestId('login-email').waitFor();
+    await page.getByTestId('login-email').fill(t.adminEmail);
+    await page.getByTestId('login-password').fill(PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('mfa-code').waitFor();
+    // The enrolment code was used once; the next time step's code (one step of drift) is new.
+    await page.getByTestId('mfa-code').fill(await code(secret, new Date(Date.now() + 30_000)));
+    await page.getByTestId('mfa-submit').click();
+    await page.getByTestId('tenant-home').waitFor();
+
+    await page.goto('/tenant/security');
+    await expect.poll(() => page.getByTestId('session-row').count()).toBeGreaterThanOrEqual(2);
+    const before = await page.getByTestId('session-row').count();
+    await page.getByTestId('session-revoke').first().click();
+    await expect.poll(() => page.getByTestId('session-row').count()).toBe(before - 1);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'security-sessions.png'), fullPage: true });
+    // The revoked device is signed out on its next request.
+    expect((await other.get('/api/v1/me')).statusCode).toBe(401);
+  });
+});
