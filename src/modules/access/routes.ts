@@ -119,7 +119,7 @@ export function accessRoutes(app: App, access: AccessService): void {
   );
   app.patch(
     '/api/v1/access/departments/:id',
-    { preHandler: manageUsers, schema: { tags, summary: 'Rename or move a department', params: idParam, body: z.object({ name: text(100).optional(), parentId: uuid.nullable().optional() }) } },
+    { preHandler: manageUsers, schema: { tags, summary: 'Rename or move a department, or set its head (approver of "department head" contract steps)', params: idParam, body: z.object({ name: text(100).optional(), parentId: uuid.nullable().optional(), headUserId: uuid.nullable().optional() }) } },
     async (req) => access.updateDepartment(authOf(req), req.params.id, req.body, req.meta),
   );
   app.delete('/api/v1/access/departments/:id', { preHandler: manageUsers, schema: { tags, summary: 'Delete an empty department', params: idParam } }, async (req, reply) => {

@@ -28,6 +28,8 @@ export interface Department {
   id: string;
   name: string;
   parentId: string | null;
+  /** Approver of "department head" contract approval steps. */
+  headUserId: string | null;
   userCount: number;
 }
 export interface CatalogEntry {
@@ -169,7 +171,7 @@ export const accessApi = {
   departments: () => api.get<{ items: Department[] }>('/access/departments'),
   createDepartment: (body: { name: string; parentId?: string | null }) => api.post<Department>('/access/departments', body),
   deleteDepartment: (id: string) => api.delete<void>(`/access/departments/${id}`),
-  updateDepartment: (id: string, body: { name?: string; parentId?: string | null }) => api.patch<Department>(`/access/departments/${id}`, body),
+  updateDepartment: (id: string, body: { name?: string; parentId?: string | null; headUserId?: string | null }) => api.patch<Department>(`/access/departments/${id}`, body),
   invitations: () => api.get<{ items: Invitation[] }>('/access/invitations'),
   revokeInvitation: (id: string) => api.delete<void>(`/access/invitations/${id}`),
   documents: (q?: string) => api.get<{ total: number; items: DocumentItem[] }>('/access/documents', { query: { q } }),

@@ -16,7 +16,7 @@ export const accessZh = {
     title: '角色管理', builtin: '内置', custom: '自定义', create: '新建角色', name: '角色名称', permissions: '权限', users: '用户数',
     readOnlyHint: '内置角色只读；自定义角色只能包含贵租户已开通模块的权限。', delete: '删除', confirmDelete: '确定删除该角色？',
   },
-  departments: { title: '部门', add: '新建部门', name: '部门名称', parent: '上级部门', none: '（顶级）', delete: '删除', edit: '重命名 / 移动', editTitle: '编辑部门', save: '保存' },
+  departments: { title: '部门', add: '新建部门', name: '部门名称', parent: '上级部门', none: '（顶级）', delete: '删除', edit: '重命名 / 移动', editTitle: '编辑部门', save: '保存', head: '部门负责人', noHead: '（未设置）', headIs: '负责人：{{name}}', headHint: '合同审批流程中“部门负责人”步骤的审批人。' },
   invitations: {
     title: '邀请', email: '邮箱', status: '状态', createdAt: '发出时间', expiresAt: '有效期至', revoke: '撤销', confirmRevoke: '撤销后链接立即失效，确定撤销？', revoked: '邀请已撤销',
     statuses: { pending: '待接受', accepted: '已接受', expired: '已过期', revoked: '已撤销' },
@@ -72,7 +72,7 @@ export const accessEn: typeof accessZh = {
     title: 'Roles', builtin: 'Built-in', custom: 'Custom', create: 'New role', name: 'Role name', permissions: 'Permissions', users: 'Users',
     readOnlyHint: 'Built-in roles are read-only; custom roles can hold only permissions of modules your organisation is entitled to.', delete: 'Delete', confirmDelete: 'Delete this role?',
   },
-  departments: { title: 'Departments', add: 'New department', name: 'Name', parent: 'Parent', none: '(top level)', delete: 'Delete', edit: 'Rename / move', editTitle: 'Edit department', save: 'Save' },
+  departments: { title: 'Departments', add: 'New department', name: 'Name', parent: 'Parent', none: '(top level)', delete: 'Delete', edit: 'Rename / move', editTitle: 'Edit department', save: 'Save', head: 'Department head', noHead: '(none)', headIs: 'Head: {{name}}', headHint: 'Approves the "department head" steps of contract approval workflows.' },
   invitations: {
     title: 'Invitations', email: 'E-mail', status: 'Status', createdAt: 'Sent', expiresAt: 'Valid until', revoke: 'Revoke', confirmRevoke: 'The link stops working at once. Revoke?', revoked: 'Invitation revoked',
     statuses: { pending: 'Pending', accepted: 'Accepted', expired: 'Expired', revoked: 'Revoked' },

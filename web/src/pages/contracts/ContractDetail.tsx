@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Button, Card, DatePicker, Descriptions, Empty, Input, Select, Space, Table, Tabs, Tag, Timeline, Typography, message } from 'antd';
 import { useTranslation } from 'react-i18next';
+import { usePermissions } from './usePermissions';
 import { useParams } from 'react-router-dom';
 import ProblemAlert from '../../components/ProblemAlert';
 import { useAuth } from '../../auth';
@@ -35,6 +36,7 @@ export default function ContractDetail() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
   const { me } = useAuth();
+  const perms = usePermissions();
   const [c, setC] = useState<Detail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [versions, setVersions] = useState<Array<{ version: number; note: string | null; author: string | null; created_at: string }>>([]);
@@ -91,22 +93,22 @@ export default function ContractDetail() {
         }
         extra={
           <Space>
-            {c.status === 'draft' && (
+            {c.status === 'draft' && perms.has('contracts.submit') && (
               <Button type="primary" data-testid="submit-approval" loading={busy} onClick={() => act(() => contractsApi.submit(id))}>
                 {t('contracts.detail.submit')}
               </Button>
             )}
-            {c.status === 'signed' && (
+            {c.status === 'signed' && perms.has('contracts.archive') && (
               <Button data-testid="archive-button" loading={busy} onClick={() => act(() => contractsApi.archive(id))}>
                 {t('contracts.detail.archive')}
               </Button>
             )}
-            {c.seal && (
+            {c.seal && perms.has('contracts.download') && (
               <Button type="primary" data-testid="download-sealed" href={`/api/v1/contracts/${id}/sealed.pdf`}>
                 {t('contracts.detail.downloadSealed')}
               </Button>
             )}
-            {['draft', 'in_approval', 'approved', 'signing'].includes(c.status) && (
+            {['draft', 'in_approval', 'approved', 'signing'].includes(c.status) && perms.has('contracts.edit') && (
               <Button danger loading={busy} onClick={() => act(() => contractsApi.withdraw(id))}>
                 {t('contracts.detail.withdraw')}
               </Button>
@@ -200,7 +202,7 @@ export default function ContractDetail() {
               label: t('contracts.detail.attachments'),
               children: (
                 <>
-                  <input
+                  {perms.has('contracts.edit') && <input
                     type="file"
                     data-testid="attachment-upload"
                     accept=".pdf,.docx,.xlsx,.png,.jpg,.jpeg"
@@ -208,14 +210,14 @@ export default function ContractDetail() {
                       const f = e.target.files?.[0];
                       if (f) void act(() => contractsApi.upload(id, f));
                     }}
-                  />
+                  />}
                   <Table
                     rowKey="id"
                     size="small"
                     pagination={false}
                     dataSource={c.attachments}
                     columns={[
-                      { title: '', dataIndex: 'filename', render: (v: string, r) => <a href={`/api/v1/contracts/${id}/attachments/${r.id}`}>{v}</a> },
+                      { title: '', dataIndex: 'filename', render: (v: string, r) => <a href={`/api/v1/contracts/${id}/attachments/${r.id}`} data-testid="attachment-download">{v}</a> },
                       { title: '', dataIndex: 'mime' },
                       { title: '', dataIndex: 'size_bytes' },
                       { title: '', dataIndex: 'kind' },
