@@ -402,47 +402,6 @@ export function accessService(ctx: AppContext) {
     /** A tenant transaction with the caller's data scope applied: classified tables show only what they may see. */
     withDataScope,
 
-    async listDocuments(auth: Auth, q: string | null) {
-      return withDataScope(auth, async (tx) => {
-        const rows = await tx.query<{ id: string; title: string; level: string; owner_id: string; department_id: string | null; created_at: Date }>(
-          `SELECT id, title, level, owner_id, department_id, created_at FROM documents WHERE ($1::text IS NULL OR title ILIKE '%' || $1 || '%') ORDER BY created_at, title`,
-          [q],
-        );
-        const { n } = await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM documents WHERE ($1::text IS NULL OR title ILIKE '%' || $1 || '%')`, [q]);
-        return { total: n, items: rows.map((r) => ({ id: r.id, title: r.title, level: r.level, ownerId: r.owner_id, departmentId: r.department_id, createdAt: r.created_at })) };
-      });
-    },
-    async getDocument(auth: Auth, id: string, meta: RequestMeta, action: 'document.read' | 'document.download' = 'document.read') {
-      const doc = await withDataScope(auth, async (tx) => {
-        const r = await tx.maybeOne<{ id: string; title: string; level: string; owner_id: string; department_id: string | null; created_at: Date; body: string }>(
-          `SELECT id, title, level, owner_id, department_id, created_at, body FROM documents WHERE id = $1`,
-          [id],
-        );
-        if (r) await audit.record(tx, { tenantId: auth.tenant!.id, actor: actorOfAuth(auth), action, objectType: 'document', objectId: id, meta });
-        return r;
-      });
-      if (!doc) throw notFound('document_not_found');
-      return { id: doc.id, title: doc.title, level: doc.level, ownerId: doc.owner_id, departmentId: doc.department_id, createdAt: doc.created_at, body: doc.body };
-    },
-    async createDocument(auth: Auth, input: { title: string; level: Level; departmentId?: string | null; body?: string }, meta: RequestMeta) {
-      const tenantId = tenantOfAuth(auth);
-      const id = crypto.randomUUID();
-      const refused = await db.tenant(tenantId, async (tx) => {
-        const scope = await applyDataScope(tx, auth);
-        if (levelRank(input.level) > levelRank(scope.clearance)) return scope.clearance;
-        await validDepartment(tx, tenantId, input.departmentId, 'departmentId');
-        const dept = input.departmentId ?? (await tx.maybeOne<{ d: string | null }>(`SELECT department_id AS d FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, auth.user.id]))?.d ?? null;
-        await tx.execute(`INSERT INTO documents (tenant_id, id, title, level, owner_id, department_id, body) VALUES ($1,$2,$3,$4,$5,$6,$7)`, [tenantId, id, input.title, input.level, auth.user.id, dept, input.body ?? '']);
-        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'document.create', objectType: 'document', objectId: id, details: { level: input.level }, meta });
-        return null;
-      });
-      if (refused) {
-        await recordDenial(auth, { level: input.level, reason: 'level_above_clearance', objectType: 'document' }, meta);
-        throw forbidden('level_above_clearance', { level: input.level, clearance: refused });
-      }
-      return { id };
-    },
-
     // ---------------------------------------------------------------- users -----------------------
     async listUsers(auth: Auth): Promise<{ items: UserView[]; seats: { used: number; limit: number } }> {
       const tenantId = tenantOfAuth(auth);

@@ -89,15 +89,6 @@ export interface Invitation {
   expiresAt: string;
   status: 'pending' | 'accepted' | 'expired' | 'revoked';
 }
-export interface DocumentItem {
-  id: string;
-  title: string;
-  level: string;
-  ownerId: string;
-  departmentId: string | null;
-  createdAt: string;
-  body?: string;
-}
 export interface ReportSummary {
   deniedUsers: number;
   denials: number;
@@ -174,10 +165,6 @@ export const accessApi = {
   updateDepartment: (id: string, body: { name?: string; parentId?: string | null; headUserId?: string | null }) => api.patch<Department>(`/access/departments/${id}`, body),
   invitations: () => api.get<{ items: Invitation[] }>('/access/invitations'),
   revokeInvitation: (id: string) => api.delete<void>(`/access/invitations/${id}`),
-  documents: (q?: string) => api.get<{ total: number; items: DocumentItem[] }>('/access/documents', { query: { q } }),
-  document: (id: string) => api.get<DocumentItem>(`/access/documents/${id}`),
-  documentDownloadUrl: (id: string) => `/api/v1/access/documents/${id}/download`,
-  createDocument: (body: { title: string; level: string; body: string }) => api.post<{ id: string }>('/access/documents', body),
   reports: () => api.get<{ items: ReportListItem[] }>('/access/reports'),
   report: (id: string) => api.get<Report>(`/access/reports/${id}`),
   runReport: () => api.post<Report>('/access/reports', {}),
