@@ -269,15 +269,15 @@ export default function ContractDetail() {
                     <Space key={i} wrap>
                       <Select value={s.step} style={{ width: 90 }} options={[1, 2, 3, 4].map((n) => ({ value: n, label: t('contracts.detail.step', { n }) }))}
                         onChange={(step: number) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, step } : x)))} />
-                      <Select value={s.kind} style={{ width: 200 }} options={[{ value: 'internal', label: t('contracts.detail.internal') }, { value: 'counterparty', label: t('contracts.detail.counterparty') }]}
+                      <Select data-testid={`signer-kind-${i}`} value={s.kind} style={{ width: 200 }} options={[{ value: 'internal', label: t('contracts.detail.internal') }, { value: 'counterparty', label: t('contracts.detail.counterparty') }]}
                         onChange={(kind: 'internal' | 'counterparty') => setSigners((all) => all.map((x, j) => (j === i ? { ...x, kind } : x)))} />
                       {s.kind === 'internal' ? (
-                        <Input placeholder={t('contracts.detail.userId')} style={{ width: 320 }} value={s.userId} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, userId: e.target.value } : x)))} />
+                        <Input data-testid={`signer-user-${i}`} placeholder={t('contracts.detail.userId')} style={{ width: 320 }} value={s.userId} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, userId: e.target.value } : x)))} />
                       ) : (
                         <>
-                          <Input placeholder={t('contracts.detail.signerName')} style={{ width: 120 }} value={s.name} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} />
-                          <Input placeholder={t('contracts.detail.signerEmail')} style={{ width: 220 }} value={s.email} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, email: e.target.value } : x)))} />
-                          <Input placeholder={t('contracts.detail.partyName')} style={{ width: 220 }} value={s.partyName} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, partyName: e.target.value } : x)))} />
+                          <Input data-testid={`signer-name-${i}`} placeholder={t('contracts.detail.signerName')} style={{ width: 120 }} value={s.name} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} />
+                          <Input data-testid={`signer-email-${i}`} placeholder={t('contracts.detail.signerEmail')} style={{ width: 220 }} value={s.email} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, email: e.target.value } : x)))} />
+                          <Input data-testid={`signer-party-${i}`} placeholder={t('contracts.detail.partyName')} style={{ width: 220 }} value={s.partyName} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, partyName: e.target.value } : x)))} />
                         </>
                       )}
                       {c.signers[i] && <Tag color={c.signers[i]!.status === 'signed' ? 'success' : 'default'}>{c.signers[i]!.status}</Tag>}
@@ -288,14 +288,14 @@ export default function ContractDetail() {
                       <Button data-testid="add-signer" onClick={() => setSigners((all) => [...all, { kind: 'counterparty', step: (all.at(-1)?.step ?? 0) + 1 }])}>
                         {t('contracts.detail.addSigner')}
                       </Button>
-                      <Button loading={busy} onClick={() => act(() => contractsApi.setSigners(id, signers.map((s) => (s.kind === 'internal' ? { kind: s.kind, step: s.step, userId: s.userId } : { kind: s.kind, step: s.step, name: s.name, email: s.email, partyName: s.partyName })))).then(() => message.success(t('contracts.create.saved')))}>
+                      <Button data-testid="save-signers" loading={busy} onClick={() => act(() => contractsApi.setSigners(id, signers.map((s) => (s.kind === 'internal' ? { kind: s.kind, step: s.step, userId: s.userId } : { kind: s.kind, step: s.step, name: s.name, email: s.email, partyName: s.partyName })))).then(() => message.success(t('contracts.create.saved')))}>
                         {t('contracts.detail.saveSigners')}
                       </Button>
                     </Space>
                   )}
                   {c.status === 'approved' && (
                     <Space>
-                      <DatePicker placeholder={t('contracts.detail.deadline')} onChange={(d) => setDeadline(d ? d.format('YYYY-MM-DD') : undefined)} />
+                      <DatePicker data-testid="signing-deadline" placeholder={t('contracts.detail.deadline')} onChange={(d) => setDeadline(d ? d.format('YYYY-MM-DD') : undefined)} />
                       <Button type="primary" data-testid="start-signing" disabled={!deadline} loading={busy} onClick={() => act(() => contractsApi.startSigning(id, deadline!))}>
                         {t('contracts.detail.startSigning')}
                       </Button>
@@ -303,7 +303,7 @@ export default function ContractDetail() {
                   )}
                   {c.status === 'signing' && mySigner && (
                     <Space>
-                      <Button loading={busy} onClick={() => act(() => contractsApi.requestCode(id))}>{t('contracts.detail.requestCode')}</Button>
+                      <Button data-testid="request-code" loading={busy} onClick={() => act(() => contractsApi.requestCode(id))}>{t('contracts.detail.requestCode')}</Button>
                       <Input data-testid="sign-code" maxLength={6} style={{ width: 140 }} placeholder={t('contracts.detail.code')} value={code} onChange={(e) => setCode(e.target.value)} />
                       <Button type="primary" data-testid="sign-button" loading={busy} onClick={() => act(() => contractsApi.sign(id, code))}>{t('contracts.detail.sign')}</Button>
                     </Space>
