@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, Client, adminClient, createTestEnv, outbox, type TestEnv } from './helpers.js';
+import { ADMIN, Client, adminClient, createTestEnv, multipart, outbox, type TestEnv } from './helpers.js';
 import { addUser, provisionTenant, type TenantFixture } from './accessHelpers.js';
 
 interface Findings {
@@ -54,7 +54,7 @@ describe('access: over-reach audit (reports, settings, denial-spike alerts)', ()
     const before = (await t.admin.get('/api/v1/access/alerts')).json().items.length;
     const v = await addUser(env, t, 'spiky', ['viewer']);
     // Two denials: below the threshold (3).
-    for (let i = 0; i < 2; i++) expect((await v.client.post('/api/v1/access/documents', { title: 'x', level: 'public' })).statusCode).toBe(403);
+    for (let i = 0; i < 2; i++) expect((await v.client.post('/api/v1/contracts', { title: '越权合同一', type: 'other' })).statusCode).toBe(403);
     expect((await t.admin.get('/api/v1/access/alerts')).json().items.length).toBe(before);
     expect(await spikeMails(env, t.adminEmail)).toHaveLength(0);
     // Third: the alert.
@@ -68,7 +68,7 @@ describe('access: over-reach audit (reports, settings, denial-spike alerts)', ()
     expect(await spikeMails(env, officerEmail)).toHaveLength(1);
     expect(await spikeMails(env, ADMIN.adminEmail)).toHaveLength(1);
     // More denials inside the same window do not alert again.
-    expect((await v.client.post('/api/v1/access/documents', { title: 'y', level: 'public' })).statusCode).toBe(403);
+    expect((await v.client.post('/api/v1/contracts', { title: '越权合同二', type: 'other' })).statusCode).toBe(403);
     expect((await t.admin.get('/api/v1/access/alerts')).json().items.length).toBe(before + 1);
     expect(await spikeMails(env, t.adminEmail)).toHaveLength(1);
     // The operator sees it; the other tenant does not.
@@ -126,9 +126,9 @@ describe('access: over-reach audit (reports, settings, denial-spike alerts)', ()
       await tx.execute(`UPDATE users SET last_login_at = $3 WHERE tenant_id = $1 AND id = $2`, [t3.tenantId, sleeper.userId, ago(100)]);
       await tx.execute(`UPDATE permission_usage SET last_used_on = $3 WHERE tenant_id = $1 AND user_id = $2`, [t3.tenantId, sleeper.userId, ago(100)]);
     });
-    // The active reader lists documents today (contracts.view passes), twice.
-    expect((await active.client.get('/api/v1/access/documents')).statusCode).toBe(200);
-    expect((await active.client.get('/api/v1/access/documents')).statusCode).toBe(200);
+    // The active reader lists contracts today (contracts.view passes), twice.
+    expect((await active.client.get('/api/v1/contracts')).statusCode).toBe(200);
+    expect((await active.client.get('/api/v1/contracts')).statusCode).toBe(200);
     const f = (await t3.admin.post('/api/v1/access/reports')).json().findings as Findings;
     const dormant = f.dormantAccounts.map((d) => d.userId);
     expect(dormant).toContain(sleeper.userId);
@@ -173,19 +173,28 @@ describe('access: over-reach audit (reports, settings, denial-spike alerts)', ()
     expect(filtered.every((x) => x.tenantId === t.tenantId)).toBe(true);
   }, 90_000);
 
-  it('documents: a viewer downloads the text body but cannot create; an admin creates', async () => {
-    const created = await other.admin.post('/api/v1/access/documents', { title: '采购框架协议', level: 'internal', body: '第一条 标的\n第二条 价款' });
+  it('contracts: a viewer downloads an attachment but cannot create; an auditor may view but not download', async () => {
+    const created = await other.admin.post('/api/v1/contracts', { title: '采购框架协议', type: 'purchase', sensitivity: 'internal', body: '第一条 标的\n第二条 价款' });
     expect(created.statusCode).toBe(201);
+    const id = created.json().id as string;
+    const file = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+    const m = multipart('file', '采购框架协议.pdf', file);
+    const att = await other.admin.request('POST', `/api/v1/contracts/${id}/attachments`, m.payload, m.headers);
+    expect(att.statusCode, att.body).toBe(201);
     const viewer = await addUser(env, other, 'doc-viewer', ['viewer'], { clearance: 'internal', scope: 'tenant' });
-    const dl = await viewer.client.get(`/api/v1/access/documents/${created.json().id}/download`);
+    expect((await viewer.client.get(`/api/v1/contracts/${id}`)).json().body).toContain('第二条 价款');
+    const dl = await viewer.client.get(`/api/v1/contracts/${id}/attachments/${att.json().id}`);
     expect(dl.statusCode).toBe(200);
-    expect(dl.headers['content-type']).toContain('text/plain');
+    expect(dl.headers['content-type']).toContain('application/pdf');
     expect(dl.headers['content-disposition']).toContain(encodeURIComponent('采购框架协议'));
-    expect(dl.body).toContain('第二条 价款');
-    const refused = await viewer.client.post('/api/v1/access/documents', { title: 'mine', level: 'public' });
+    expect(dl.rawPayload.equals(file)).toBe(true);
+    const downloads = await env.ctx.db.tenant(other.tenantId, (tx) => tx.query(`SELECT 1 FROM audit_events WHERE action = 'contract.download' AND object_id = $1`, [id]));
+    expect(downloads).toHaveLength(1);
+    const refused = await viewer.client.post('/api/v1/contracts', { title: '我的合同', type: 'other' });
     expect(refused.statusCode).toBe(403);
     expect(refused.json()).toMatchObject({ code: 'permission_denied' });
     const auditor = await addUser(env, other, 'doc-auditor', ['auditor'], { clearance: 'internal', scope: 'tenant' });
-    expect((await auditor.client.get(`/api/v1/access/documents/${created.json().id}/download`)).statusCode).toBe(403);
+    expect((await auditor.client.get(`/api/v1/contracts/${id}`)).statusCode).toBe(200);
+    expect((await auditor.client.get(`/api/v1/contracts/${id}/attachments/${att.json().id}`)).statusCode).toBe(403);
   }, 60_000);
 });

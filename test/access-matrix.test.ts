@@ -25,8 +25,9 @@ const PROBES: Partial<Record<Permission, { method: string; url: string; body?: u
   'roles.manage': { method: 'GET', url: '/api/v1/access/roles', ok: 200 },
   'audit.view': { method: 'GET', url: '/api/v1/access/history', ok: 200 },
   'data.export': { method: 'GET', url: '/api/v1/access/export', ok: 200 },
-  'contracts.view': { method: 'GET', url: '/api/v1/access/documents', ok: 200 },
-  'contracts.create': { method: 'POST', url: '/api/v1/access/documents', body: { title: 'probe', level: 'public' }, ok: 201 },
+  'contracts.view': { method: 'GET', url: '/api/v1/contracts', ok: 200 },
+  'contracts.create': { method: 'POST', url: '/api/v1/contracts', body: { title: 'probe', type: 'other', sensitivity: 'public' }, ok: 201 },
+  'templates.manage': { method: 'PATCH', url: '/api/v1/contract-settings', body: { watermarkDownloads: false }, ok: 200 },
 };
 
 /** The specification: which permissions a built-in role holds, given the modules it was provisioned with. */

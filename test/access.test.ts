@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, Client, adminClient, createTestEnv, type TestEnv } from './helpers.js';
 import { PASSWORD, addUser, login, invitationToken, provisionTenant, setEntitlements, setStatus, type TenantFixture } from './accessHelpers.js';
 
+/** A contract draft of a given sensitivity (the classified object of the data-level rules). */
+const draft = (title: string, sensitivity: string) => ({ title, type: 'purchase', sensitivity, body: `${title}\n第一条 标的` });
+
 describe('access: users, entitlements, data levels, requests, history', () => {
   let env: TestEnv;
   let operator: Client;
@@ -81,9 +84,9 @@ describe('access: users, entitlements, data levels, requests, history', () => {
 
   it('a disabled user’s session stops on the next request, with a readable reason', async () => {
     const u = await addUser(env, t, 'leaver', ['viewer']);
-    expect((await u.client.get('/api/v1/access/documents')).statusCode).toBe(200);
+    expect((await u.client.get('/api/v1/contracts')).statusCode).toBe(200);
     expect((await t.admin.post(`/api/v1/access/users/${u.userId}/disable`)).statusCode).toBe(200);
-    const next = await u.client.get('/api/v1/access/documents');
+    const next = await u.client.get('/api/v1/contracts');
     expect(next.statusCode).toBe(401);
     expect(next.json().code).toBe('account_disabled');
     const users = (await t.admin.get('/api/v1/access/users')).json() as { items: Array<{ id: string; status: string; lastLoginAt: string | null }> };
@@ -92,9 +95,9 @@ describe('access: users, entitlements, data levels, requests, history', () => {
 
   it('module removal is effective on the next request and not re-granted to roles on re-add; the catalogue follows', async () => {
     const mgr = await addUser(env, t, 'drafter', ['contract_manager']);
-    expect((await mgr.client.post('/api/v1/access/documents', { title: '采购合同', level: 'internal' })).statusCode).toBe(201);
+    expect((await mgr.client.post('/api/v1/contracts', draft('采购合同', 'internal'))).statusCode).toBe(201);
     await setEntitlements(operator, t.tenantId, { modules: ['approval', 'signing', 'archiving'], seatLimit: 20, tier: 'confidential' });
-    const refused = await mgr.client.post('/api/v1/access/documents', { title: '采购合同 2', level: 'internal' });
+    const refused = await mgr.client.post('/api/v1/contracts', draft('采购合同 2', 'internal'));
     expect(refused.statusCode).toBe(403);
     expect(refused.json().code).toBe('module_not_entitled');
     const catalog = (await t.admin.get('/api/v1/access/catalog')).json() as { items: Array<{ key: string }> };
@@ -105,8 +108,8 @@ describe('access: users, entitlements, data levels, requests, history', () => {
 
     await setEntitlements(operator, t.tenantId, { modules: ['drafting', 'approval', 'signing', 'archiving'], seatLimit: 20, tier: 'confidential' });
     // Not re-granted to contract_manager; the admin role holds exactly the entitlements again.
-    expect((await mgr.client.post('/api/v1/access/documents', { title: '采购合同 3', level: 'internal' })).json().code).toBe('permission_denied');
-    expect((await t.admin.post('/api/v1/access/documents', { title: '管理员合同', level: 'internal' })).statusCode).toBe(201);
+    expect((await mgr.client.post('/api/v1/contracts', draft('采购合同 3', 'internal'))).json().code).toBe('permission_denied');
+    expect((await t.admin.post('/api/v1/contracts', draft('管理员合同', 'internal'))).statusCode).toBe(201);
     const roles = (await t.admin.get('/api/v1/access/roles')).json() as { items: Array<{ key: string; permissions: string[] }> };
     expect(roles.items.find((r) => r.key === 'contract_manager')!.permissions).not.toContain('contracts.create');
     expect(roles.items.find((r) => r.key === 'tenant_admin')!.permissions).toContain('contracts.create');
@@ -126,14 +129,14 @@ describe('access: users, entitlements, data levels, requests, history', () => {
     expect(x.json().code).toBe('tenant_terminated');
   }, 60_000);
 
-  it('data levels: lists, counts, search and direct id respect clearance, tier and scope', async () => {
+  it('data levels on contracts: lists, counts, search and direct id respect clearance, tier and scope', async () => {
     const t4 = await provisionTenant(env, 'levels');
     await setEntitlements(operator, t4.tenantId, { modules: ['drafting'], seatLimit: 20, tier: 'restricted' });
     const sales = (await t4.admin.post('/api/v1/access/departments', { name: '销售部' })).json() as { id: string };
     const east = (await t4.admin.post('/api/v1/access/departments', { name: '华东区', parentId: sales.id })).json() as { id: string };
     const legal = (await t4.admin.post('/api/v1/access/departments', { name: '法务部' })).json() as { id: string };
     const author = await addUser(env, t4, 'author', ['contract_manager'], { clearance: 'restricted', scope: 'tenant' });
-    const docs: Record<string, string> = {};
+    const docs: Record<string, string> = {}; // title → contract id
     for (const [title, level, dept] of [
       ['合同 公开', 'public', legal.id],
       ['合同 销售 内部', 'internal', sales.id],
@@ -141,12 +144,12 @@ describe('access: users, entitlements, data levels, requests, history', () => {
       ['合同 华东 机密', 'confidential', east.id],
       ['合同 法务 核心', 'restricted', legal.id],
     ] as const) {
-      const r = await author.client.post('/api/v1/access/documents', { title, level, departmentId: dept });
+      const r = await author.client.post('/api/v1/contracts', { ...draft(title, level), departmentId: dept });
       expect(r.statusCode).toBe(201);
       docs[title] = r.json().id;
     }
     const seen = async (c: Client, q?: string) => {
-      const r = (await c.get(`/api/v1/access/documents${q ? `?q=${encodeURIComponent(q)}` : ''}`)).json() as { total: number; items: Array<{ title: string }> };
+      const r = (await c.get(`/api/v1/contracts?pageSize=100${q ? `&q=${encodeURIComponent(q)}` : ''}`)).json() as { total: number; items: Array<{ title: string }> };
       expect(r.total).toBe(r.items.length);
       return r.items.map((i) => i.title).sort();
     };
@@ -162,23 +165,23 @@ describe('access: users, entitlements, data levels, requests, history', () => {
     expect(await seen(salesDept.client, '华东')).toEqual([]);
     expect(await seen(salesTree.client, '华东')).toEqual(['合同 华东 内部', '合同 华东 机密']);
     // direct id: 404, not 403, when not visible
-    const hidden = await salesDept.client.get(`/api/v1/access/documents/${docs['合同 华东 机密']}`);
+    const hidden = await salesDept.client.get(`/api/v1/contracts/${docs['合同 华东 机密']}`);
     expect(hidden.statusCode).toBe(404);
-    expect((await salesTree.client.get(`/api/v1/access/documents/${docs['合同 华东 机密']}`)).statusCode).toBe(200);
+    expect((await salesTree.client.get(`/api/v1/contracts/${docs['合同 华东 机密']}`)).statusCode).toBe(200);
 
     // Lowering the tier caps everybody at once (and clamps stored clearances).
     await setEntitlements(operator, t4.tenantId, { modules: ['drafting'], seatLimit: 20, tier: 'internal' });
     expect(await seen(author.client)).toEqual(['合同 公开', '合同 华东 内部', '合同 销售 内部']);
-    expect((await salesTree.client.get(`/api/v1/access/documents/${docs['合同 华东 机密']}`)).statusCode).toBe(404);
+    expect((await salesTree.client.get(`/api/v1/contracts/${docs['合同 华东 机密']}`)).statusCode).toBe(404);
     // Creating above one's clearance is refused and recorded as a level denial.
-    const above = await author.client.post('/api/v1/access/documents', { title: '新 机密', level: 'confidential' });
-    expect(above.statusCode).toBe(403);
-    expect(above.json().code).toBe('level_above_clearance');
+    const above = await author.client.post('/api/v1/contracts', draft('新 机密', 'confidential'));
+    expect(above.statusCode).toBe(422);
+    expect(above.json().errors[0]).toMatchObject({ path: 'sensitivity', code: 'level_above_clearance' });
     const denials = (await t4.admin.get('/api/v1/access/denials')).json() as { items: Array<{ level: string | null; reason: string }> };
     expect(denials.items.some((d) => d.level === 'confidential' && d.reason === 'level_above_clearance')).toBe(true);
 
     // Without the per-request settings, the table shows nothing (fail closed).
-    const raw = await env.ctx.db.tenant(t4.tenantId, (tx) => tx.query(`SELECT id FROM documents`));
+    const raw = await env.ctx.db.tenant(t4.tenantId, (tx) => tx.query(`SELECT id FROM contracts`));
     expect(raw).toEqual([]);
   }, 120_000);
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { hashPassword } from '../src/platform/passwords.js';
+import type { Tx } from '../src/platform/db/index.js';
 import { Client, FIXTURES, lastMailTo, multipart, type TestEnv } from './helpers.js';
 
 export const CONTRACT_FIXTURES = path.join(FIXTURES, 'contracts');
@@ -31,7 +32,8 @@ export type UserClient = Client & { id: string; email: string };
 
 export interface TestTenant {
   id: string;
-  user: (roles: string[], name?: string) => Promise<UserClient>;
+  /** A signed-in user holding these built-in roles (user_roles); by default clearance = tenant tier, scope tenant. */
+  user: (roles: string[], name?: string, data?: { clearance?: string; scope?: string; departmentId?: string | null }) => Promise<UserClient>;
 }
 
 let seq = 0;
@@ -45,18 +47,24 @@ export async function makeTenant(env: TestEnv, name: string, uscc: string): Prom
     await tx.execute(`INSERT INTO tenants (id, name, uscc, status, plan) VALUES ($1, $2, $3, 'active', 'trial')`, [tenantId, name, `${uscc}`]);
     await tx.actAsTenant(tenantId);
     await env.ctx.keys.createTenantKey(tx, tenantId);
+    await env.services.access.seedTenant(tx, tenantId);
   });
   return {
     id: tenantId,
-    async user(roles, uname) {
+    async user(roles, uname, data = {}) {
       const id = crypto.randomUUID();
       const email = `u${++seq}-${tag}@t.example.com`;
       const hash = await hashPassword(PASSWORD);
       await env.ctx.db.platform(async (tx) => {
         await tx.actAsTenant(tenantId);
         await tx.execute(
-          `INSERT INTO users (tenant_id, id, email, name, password_hash, roles, status, must_change_password) VALUES ($1,$2,$3,$4,$5,$6,'active',false)`,
-          [tenantId, id, email, uname ?? `${roles.join('+')}-${seq}`, hash, roles],
+          `INSERT INTO users (tenant_id, id, email, name, password_hash, roles, status, must_change_password, clearance, scope, department_id)
+           VALUES ($1,$2,$3,$4,$5,$6,'active',false,$7,$8,$9)`,
+          [tenantId, id, email, uname ?? `${roles.join('+')}-${seq}`, hash, [...roles].sort(), data.clearance ?? 'confidential', data.scope ?? 'tenant', data.departmentId ?? null],
+        );
+        await tx.execute(
+          `INSERT INTO user_roles (tenant_id, user_id, role_id) SELECT $1, $2, id FROM roles WHERE tenant_id = $1 AND key = ANY($3::text[])`,
+          [tenantId, id, roles],
         );
         await tx.execute(`INSERT INTO login_identities (email_key, kind, tenant_id, user_id) VALUES ($1, 'tenant', $2, $3)`, [email, tenantId, id]);
       });
@@ -124,4 +132,12 @@ export async function signedContract(env: TestEnv, drafter: UserClient, approver
   ok(await signer.post(`/api/v1/contracts/${c.id}/sign/code`), 202);
   ok(await signer.post(`/api/v1/contracts/${c.id}/sign`, { code: await codeFromMail(env, signer.email) }));
   return c.id;
+}
+
+/** Reads classified contract tables as a trusted internal flow would (explicit, audited system scope). */
+export function asSystem<T>(env: TestEnv, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return env.ctx.db.tenant(tenantId, async (tx) => {
+    await env.services.access.applySystemScope(tx, tenantId, 'test');
+    return fn(tx);
+  });
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, Client, createTestEnv, lastMailTo, multipart, type TestEnv } from './helpers.js';
-import { codeFromMail, contractInput, inDays, linkFromMail, makeTenant, ok, type TestTenant, type UserClient } from './contracts-helpers.js';
+import { codeFromMail, contractInput, inDays, linkFromMail, makeTenant, ok, type TestTenant, type UserClient, asSystem } from './contracts-helpers.js';
 
 describe('contracts: approval workflows, signing, sealing, verification', () => {
   let env: TestEnv;
@@ -98,9 +98,12 @@ describe('contracts: approval workflows, signing, sealing, verification', () => 
   });
 
   it('routes a step to the head of the owner’s department, and refuses a submission no one may approve', async () => {
-    const dept = crypto.randomUUID();
     const head = await A.user(['approver'], '部门负责人');
-    ok(await admin.request('PUT', `/api/v1/contract-departments/${dept}/head`, { userId: head.id }));
+    const dept = ok<{ id: string }>(await admin.post('/api/v1/access/departments', { name: '法务部' }), 201).id;
+    // The head is set on the access module's department (departments.head_user_id).
+    ok(await admin.request('PATCH', `/api/v1/access/departments/${dept}`, { headUserId: head.id }));
+    const listed = ok<{ items: Array<{ id: string; headUserId: string | null }> }>(await admin.get('/api/v1/access/departments'));
+    expect(listed.items.find((d) => d.id === dept)?.headUserId).toBe(head.id);
     ok(await admin.request('PUT', '/api/v1/contract-workflow', { name: '部门审批', steps: [{ name: '部门负责人', approver: { kind: 'department_head' } }] }));
     const c = ok<{ id: string }>(await manager.post('/api/v1/contracts', { ...contractInput(2), departmentId: dept }), 201);
     ok(await manager.post(`/api/v1/contracts/${c.id}/submit`));
@@ -179,9 +182,9 @@ describe('contracts: approval workflows, signing, sealing, verification', () => 
     expect([r1.json().contractStatus, r2.json().contractStatus].sort()).toEqual(['signed', 'signing']);
     expect((await pub.post(`/api/v1/public/sign/${encodeURIComponent(liu)}`, { code: liuCode })).statusCode).toBe(409);
 
-    const seals = await env.ctx.db.tenant(A.id, (tx) => tx.query(`SELECT * FROM contract_seals`));
+    const seals = await asSystem(env, A.id, (tx) => tx.query(`SELECT * FROM contract_seals`));
     expect(seals.length).toBe(1);
-    const sealedAtt = await env.ctx.db.tenant(A.id, (tx) => tx.query(`SELECT * FROM contract_attachments WHERE kind = 'sealed'`));
+    const sealedAtt = await asSystem(env, A.id, (tx) => tx.query(`SELECT * FROM contract_attachments WHERE kind = 'sealed'`));
     expect(sealedAtt.length).toBe(1);
 
     const detail = ok<{ status: string; seal: { sealedSha256: string; originalSha256: string }; signers: Array<{ status: string; method: string }> }>(await manager.get(`/api/v1/contracts/${c.id}`));
@@ -256,13 +259,13 @@ describe('contracts: approval workflows, signing, sealing, verification', () => 
     const early = await signer.post(`/api/v1/contracts/${c.id}/sign/code`);
     expect(early.statusCode).toBe(409);
     expect(early.json().code).toBe('signing_out_of_turn');
-    const before = await env.ctx.db.tenant(A.id, (tx) => tx.query<{ code_hash: string | null; status: string }>(`SELECT code_hash, status FROM contract_signers WHERE user_id = $1 AND contract_id = $2`, [signer.id, c.id]));
+    const before = await asSystem(env, A.id, (tx) => tx.query<{ code_hash: string | null; status: string }>(`SELECT code_hash, status FROM contract_signers WHERE user_id = $1 AND contract_id = $2`, [signer.id, c.id]));
     expect(before).toEqual([{ code_hash: null, status: 'pending' }]);
     expect((await signer.post(`/api/v1/contracts/${c.id}/sign`, { code: '123456' })).statusCode).toBe(409);
 
     // The link expires at the end of the deadline day in Asia/Shanghai.
     const link = await linkFromMail(env, 'ht@xiaomi-specimen.example.com');
-    const row = await env.ctx.db.tenant(A.id, (tx) => tx.one<{ link_expires_at: Date }>(`SELECT link_expires_at FROM contract_signers WHERE kind = 'counterparty' AND contract_id = $1`, [c.id]));
+    const row = await asSystem(env, A.id, (tx) => tx.one<{ link_expires_at: Date }>(`SELECT link_expires_at FROM contract_signers WHERE kind = 'counterparty' AND contract_id = $1`, [c.id]));
     expect(row.link_expires_at.toISOString()).toBe(new Date(`${inDays(1)}T00:00:00+08:00`).toISOString());
     const realNow = env.ctx.now;
     env.ctx.now = () => new Date(row.link_expires_at.getTime() + 1000);

@@ -2,9 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN } from '../helpers.js';
+import { ADMIN, multipart } from '../helpers.js';
 import { PASSWORD, invitationToken, provisionTenant, type TenantFixture } from '../accessHelpers.js';
 import { SCREENSHOTS, newPage, startBrowserEnv, type BrowserEnv } from './harness.js';
+
+/** A minimal PDF (the attachment the viewer downloads). */
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
 async function signIn(page: Page, email: string, password: string) {
   await page.goto('/login');
@@ -21,7 +24,7 @@ async function pick(page: Page, testId: string, option: string) {
 
 /**
  * Users and permissions in a real browser: a tenant admin invites a viewer; the viewer accepts the mailed
- * link, signs in, views and downloads a document but cannot create one (no button, and the API says 403);
+ * link, signs in, views a contract and downloads its attachment but cannot create one (no button, and the API says 403);
  * the admin requests the "restricted" tier; the platform super admin approves it; the history shows it.
  */
 describe('access in the browser', () => {
@@ -34,8 +37,11 @@ describe('access in the browser', () => {
     b = await startBrowserEnv({ ...ADMIN, trustProxy: true });
     await b.env.services.security.bootstrapAdmin();
     t = await provisionTenant(b.env, 'huadong');
-    const doc = await t.admin.post('/api/v1/access/documents', { title: '办公设备采购合同', level: 'public', body: docBody });
+    const doc = await t.admin.post('/api/v1/contracts', { title: '办公设备采购合同', type: 'purchase', sensitivity: 'public', body: docBody });
     expect(doc.statusCode).toBe(201);
+    const m = multipart('file', '采购清单.pdf', PDF);
+    const att = await t.admin.request('POST', `/api/v1/contracts/${doc.json().id}/attachments`, m.payload, m.headers);
+    expect(att.statusCode, att.body).toBe(201);
   }, 120_000);
   afterAll(async () => b?.close());
 
@@ -66,25 +72,30 @@ describe('access in the browser', () => {
     await signIn(viewer, viewerEmail, 'Wang-Fang-Hetong-2026');
     await viewer.getByTestId('tenant-home').waitFor();
 
-    // --- the viewer views and downloads the document, and has no create button
-    await viewer.goto('/tenant/documents');
-    await viewer.getByTestId('document-row').first().waitFor({ timeout: 45_000 });
-    expect(await viewer.getByTestId('document-row').first().textContent()).toContain('办公设备采购合同');
-    await viewer.getByTestId('document-view').first().click();
-    await expect.poll(() => viewer.getByTestId('document-body').textContent()).toContain('甲方向乙方采购办公设备一批');
-    await viewer.screenshot({ path: path.join(SCREENSHOTS, 'access-viewer-document.png'), fullPage: true });
-    await viewer.keyboard.press('Escape');
-    const [download] = await Promise.all([viewer.waitForEvent('download'), viewer.getByTestId('document-download').first().click()]);
+    // --- the viewer views the contract and downloads its attachment, and has no create button
+    await viewer.goto('/tenant/contracts');
+    const row = viewer.getByTestId('contract-table').locator('tr', { hasText: '办公设备采购合同' });
+    await row.waitFor({ timeout: 45_000 });
+    await row.locator('a').first().click();
+    await viewer.waitForURL(/\/tenant\/contracts\/[0-9a-f-]{36}$/);
+    await expect.poll(() => viewer.getByTestId('contract-body').textContent()).toContain('甲方向乙方采购办公设备一批');
+    await viewer.screenshot({ path: path.join(SCREENSHOTS, 'access-viewer-contract.png'), fullPage: true });
+    await viewer.getByText('附件').first().click();
+    const [download] = await Promise.all([viewer.waitForEvent('download'), viewer.getByTestId('attachment-download').first().click()]);
     const file = await download.path();
-    expect(fs.readFileSync(file!, 'utf8')).toContain('甲方向乙方采购办公设备一批');
-    expect(download.suggestedFilename()).toMatch(/\.txt$/);
-    expect(await viewer.getByTestId('document-create').count()).toBe(0);
+    expect(fs.readFileSync(file!).equals(PDF)).toBe(true);
+    expect(download.suggestedFilename()).toMatch(/\.pdf$/);
+    expect(await viewer.getByTestId('submit-approval').count()).toBe(0);
+    expect(await viewer.getByTestId('attachment-upload').count()).toBe(0);
+    await viewer.goto('/tenant/contracts');
+    await viewer.getByTestId('contract-table').locator('tr', { hasText: '办公设备采购合同' }).waitFor();
+    expect(await viewer.getByTestId('new-contract').count()).toBe(0);
     const refused = await viewer.evaluate(async () => {
       const csrf = /(?:^|; )csrf_token=([^;]+)/.exec(document.cookie)?.[1] ?? '';
-      const r = await fetch('/api/v1/access/documents', {
+      const r = await fetch('/api/v1/contracts', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-csrf-token': decodeURIComponent(csrf) },
-        body: JSON.stringify({ title: '越权文档', level: 'public' }),
+        body: JSON.stringify({ title: '越权合同', type: 'other' }),
       });
       return { status: r.status, code: ((await r.json()) as { code?: string }).code };
     });

@@ -32,7 +32,6 @@ import VerifyPage from './pages/contracts/VerifyPage';
 import AccessReports from './pages/platform/AccessReports';
 import PlatformHome from './pages/platform/PlatformHome';
 import { rolesOf, type PlatformPage } from './pages/platform/pageRoles';
-import AccessDocuments from './pages/access/Documents';
 import AccessReportList from './pages/access/Reports';
 import AccessReportDetail from './pages/access/ReportDetail';
 import type { ReactNode } from 'react';
@@ -131,7 +130,6 @@ export default function App() {
           <Route path="contracts/:id" element={<ContractDetail />} />
           <Route path="access/reports" element={<AccessReportList />} />
           <Route path="access/reports/:id" element={<AccessReportDetail />} />
-          <Route path="documents" element={<AccessDocuments />} />
           <Route path="security" element={<SecurityPage />} />
           <Route path="security/training" element={<TrainingPage />} />
           <Route

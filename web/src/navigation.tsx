@@ -21,7 +21,6 @@ export const tenantNav: NavItem[] = [
   { key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> },
   { key: 'contracts', path: '/tenant/contracts', labelKey: 'contracts.nav', icon: <FileTextOutlined /> },
   { key: 'contract-dashboard', path: '/tenant/contracts/dashboard', labelKey: 'contracts.dashboardNav', icon: <DashboardOutlined /> },
-  { key: 'documents', path: '/tenant/documents', labelKey: 'access.nav.documents', icon: <FileTextOutlined /> },
   // access (shown to tenant admins; the API enforces the permissions whatever the menu shows)
   { key: 'access-users', path: '/tenant/access/users', labelKey: 'access.nav.users', icon: <TeamOutlined />, roles: ['tenant_admin'] },
   { key: 'access-roles', path: '/tenant/access/roles', labelKey: 'access.nav.roles', icon: <SafetyOutlined />, roles: ['tenant_admin'] },

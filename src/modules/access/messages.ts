@@ -39,7 +39,6 @@ addMessages({
   module_already_entitled: { zh: '该模块已开通。', en: 'This module is already enabled.' },
   tier_not_higher: { zh: '请选择高于当前（{tier}）的密级。', en: 'Choose a tier above the current one ({tier}).' },
   seats_not_higher: { zh: '席位数须大于当前上限（{limit}）。', en: 'Seats must exceed the current limit ({limit}).' },
-  document_not_found: { zh: '文档不存在。', en: 'No such document.' },
   status_unchanged: { zh: '租户已是该状态。', en: 'The tenant already has this status.' },
   report_not_found: { zh: '审计报告不存在。', en: 'No such report.' },
   sod_pair_same: { zh: '职责分离的两项权限不能相同。', en: 'The two permissions of a separation-of-duty pair must differ.' },

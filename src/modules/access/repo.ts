@@ -170,8 +170,8 @@ export const accessRepo = {
     );
   },
   departments(tx: Tx, tenantId: string) {
-    return tx.query<{ id: string; name: string; parent_id: string | null; user_count: number }>(
-      `SELECT d.id, d.name, d.parent_id, (SELECT count(*)::int FROM users u WHERE u.tenant_id = d.tenant_id AND u.department_id = d.id) AS user_count
+    return tx.query<{ id: string; name: string; parent_id: string | null; head_user_id: string | null; user_count: number }>(
+      `SELECT d.id, d.name, d.parent_id, d.head_user_id, (SELECT count(*)::int FROM users u WHERE u.tenant_id = d.tenant_id AND u.department_id = d.id) AS user_count
          FROM departments d WHERE d.tenant_id = $1 ORDER BY d.name`,
       [tenantId],
     );

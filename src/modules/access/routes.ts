@@ -119,7 +119,7 @@ export function accessRoutes(app: App, access: AccessService): void {
   );
   app.patch(
     '/api/v1/access/departments/:id',
-    { preHandler: manageUsers, schema: { tags, summary: 'Rename or move a department', params: idParam, body: z.object({ name: text(100).optional(), parentId: uuid.nullable().optional() }) } },
+    { preHandler: manageUsers, schema: { tags, summary: 'Rename or move a department, or set its head (approver of "department head" contract steps)', params: idParam, body: z.object({ name: text(100).optional(), parentId: uuid.nullable().optional(), headUserId: uuid.nullable().optional() }) } },
     async (req) => access.updateDepartment(authOf(req), req.params.id, req.body, req.meta),
   );
   app.delete('/api/v1/access/departments/:id', { preHandler: manageUsers, schema: { tags, summary: 'Delete an empty department', params: idParam } }, async (req, reply) => {
@@ -210,35 +210,6 @@ export function accessRoutes(app: App, access: AccessService): void {
     },
   );
 
-  // Classified documents: the reference for data-level enforcement (RLS + app_can_see).
-  app.get(
-    '/api/v1/access/documents',
-    { preHandler: requirePermission('contracts.view'), schema: { tags, summary: 'Classified documents you may see (level, owner, department)', querystring: z.object({ q: z.string().trim().max(100).optional() }) } },
-    async (req) => access.listDocuments(authOf(req), req.query.q || null),
-  );
-  app.get('/api/v1/access/documents/:id', { preHandler: requirePermission('contracts.view'), schema: { tags, summary: 'One classified document (404 when not visible to you)', params: idParam } }, async (req) =>
-    access.getDocument(authOf(req), req.params.id, req.meta),
-  );
-  app.get(
-    '/api/v1/access/documents/:id/download',
-    { preHandler: requirePermission('contracts.download'), schema: { tags, summary: 'Download a classified document as a UTF-8 text file (404 when not visible to you)', params: idParam } },
-    async (req, reply) => {
-      const doc = await access.getDocument(authOf(req), req.params.id, req.meta, 'document.download');
-      const ascii = doc.title.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'document';
-      reply
-        .header('Content-Type', 'text/plain; charset=utf-8')
-        .header('Content-Disposition', `attachment; filename="${ascii}.txt"; filename*=UTF-8''${encodeURIComponent(doc.title)}.txt`)
-        .header('Cache-Control', 'private, no-store');
-      return reply.send('\uFEFF' + doc.body);
-    },
-  );
-  app.post(
-    '/api/v1/access/documents',
-    { preHandler: requirePermission('contracts.create'), schema: { tags, summary: 'Create a classified document (level ≤ your clearance)', body: z.object({ title: text(200), level, departmentId: uuid.nullish(), body: z.string().max(100_000).optional() }) } },
-    async (req, reply) => {
-      reply.status(201).send(await access.createDocument(authOf(req), req.body, req.meta));
-    },
-  );
 
   // ------------------------------------------------------------------ public invitations --------
   const token = z.object({ token: z.string().min(10).max(200) });

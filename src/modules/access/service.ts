@@ -212,6 +212,43 @@ export function accessService(ctx: AppContext) {
     return { clearance, scope: u.scope, departmentIds };
   }
 
+  /**
+   * For trusted internal flows that act for nobody in particular (counterparty signing links, expiry jobs):
+   * full clearance and tenant scope inside this tenant transaction, recorded in the audit log with the reason.
+   * Never used for a signed-in user's request.
+   */
+  async function applySystemScope(tx: Tx, tenantId: string, reason: string, objectId: string | null = null): Promise<void> {
+    await tx.query(
+      `SELECT set_config('app.user_id', '', true), set_config('app.clearance', 'restricted', true), set_config('app.scope', 'tenant', true), set_config('app.department_ids', '', true)`,
+    );
+    await audit.record(tx, { tenantId, actor: { kind: 'system' }, action: 'access.system_scope', objectType: objectId ? 'contract' : null, objectId, details: { reason } });
+  }
+
+  /** Active users who hold `perm` now (roles ∩ entitlements ∩ tenant state), optionally only those with a role key. */
+  async function usersWithPermission(tx: Tx, tenantId: string, perm: Permission, roleKey?: string): Promise<string[]> {
+    const rows = await tx.query<{ id: string }>(
+      `SELECT DISTINCT u.id FROM users u
+         JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id
+         JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id
+        WHERE u.tenant_id = $1 AND u.status = 'active' AND ($2::text IS NULL OR r.key = $2 OR r.id::text = $2)
+        ORDER BY u.id`,
+      [tenantId, roleKey ?? null],
+    );
+    const out: string[] = [];
+    for (const r of rows) if (decide(await factsTx(tx, tenantId, r.id), perm).allowed) out.push(r.id);
+    return out;
+  }
+
+  /** The head of a department (approver of "department head" contract steps), if set and active. */
+  async function departmentHead(tx: Tx, tenantId: string, departmentId: string): Promise<string | null> {
+    const r = await tx.maybeOne<{ id: string }>(
+      `SELECT u.id FROM departments d JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.head_user_id
+        WHERE d.tenant_id = $1 AND d.id = $2 AND u.status = 'active'`,
+      [tenantId, departmentId],
+    );
+    return r?.id ?? null;
+  }
+
   async function withDataScope<T>(auth: Auth, fn: (tx: Tx) => Promise<T>): Promise<T> {
     const tenantId = tenantOfAuth(auth);
     return db.tenant(tenantId, async (tx) => {
@@ -267,6 +304,9 @@ export function accessService(ctx: AppContext) {
   return {
     seedTenant,
     applyDataScope,
+    applySystemScope,
+    usersWithPermission,
+    departmentHead,
     recordDenial,
 
     /**
@@ -361,47 +401,6 @@ export function accessService(ctx: AppContext) {
     // ---------------------------------------------------------------- data level ------------------
     /** A tenant transaction with the caller's data scope applied: classified tables show only what they may see. */
     withDataScope,
-
-    async listDocuments(auth: Auth, q: string | null) {
-      return withDataScope(auth, async (tx) => {
-        const rows = await tx.query<{ id: string; title: string; level: string; owner_id: string; department_id: string | null; created_at: Date }>(
-          `SELECT id, title, level, owner_id, department_id, created_at FROM documents WHERE ($1::text IS NULL OR title ILIKE '%' || $1 || '%') ORDER BY created_at, title`,
-          [q],
-        );
-        const { n } = await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM documents WHERE ($1::text IS NULL OR title ILIKE '%' || $1 || '%')`, [q]);
-        return { total: n, items: rows.map((r) => ({ id: r.id, title: r.title, level: r.level, ownerId: r.owner_id, departmentId: r.department_id, createdAt: r.created_at })) };
-      });
-    },
-    async getDocument(auth: Auth, id: string, meta: RequestMeta, action: 'document.read' | 'document.download' = 'document.read') {
-      const doc = await withDataScope(auth, async (tx) => {
-        const r = await tx.maybeOne<{ id: string; title: string; level: string; owner_id: string; department_id: string | null; created_at: Date; body: string }>(
-          `SELECT id, title, level, owner_id, department_id, created_at, body FROM documents WHERE id = $1`,
-          [id],
-        );
-        if (r) await audit.record(tx, { tenantId: auth.tenant!.id, actor: actorOfAuth(auth), action, objectType: 'document', objectId: id, meta });
-        return r;
-      });
-      if (!doc) throw notFound('document_not_found');
-      return { id: doc.id, title: doc.title, level: doc.level, ownerId: doc.owner_id, departmentId: doc.department_id, createdAt: doc.created_at, body: doc.body };
-    },
-    async createDocument(auth: Auth, input: { title: string; level: Level; departmentId?: string | null; body?: string }, meta: RequestMeta) {
-      const tenantId = tenantOfAuth(auth);
-      const id = crypto.randomUUID();
-      const refused = await db.tenant(tenantId, async (tx) => {
-        const scope = await applyDataScope(tx, auth);
-        if (levelRank(input.level) > levelRank(scope.clearance)) return scope.clearance;
-        await validDepartment(tx, tenantId, input.departmentId, 'departmentId');
-        const dept = input.departmentId ?? (await tx.maybeOne<{ d: string | null }>(`SELECT department_id AS d FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, auth.user.id]))?.d ?? null;
-        await tx.execute(`INSERT INTO documents (tenant_id, id, title, level, owner_id, department_id, body) VALUES ($1,$2,$3,$4,$5,$6,$7)`, [tenantId, id, input.title, input.level, auth.user.id, dept, input.body ?? '']);
-        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'document.create', objectType: 'document', objectId: id, details: { level: input.level }, meta });
-        return null;
-      });
-      if (refused) {
-        await recordDenial(auth, { level: input.level, reason: 'level_above_clearance', objectType: 'document' }, meta);
-        throw forbidden('level_above_clearance', { level: input.level, clearance: refused });
-      }
-      return { id };
-    },
 
     // ---------------------------------------------------------------- users -----------------------
     async listUsers(auth: Auth): Promise<{ items: UserView[]; seats: { used: number; limit: number } }> {
@@ -605,7 +604,7 @@ export function accessService(ctx: AppContext) {
     async listDepartments(auth: Auth) {
       const tenantId = tenantOfAuth(auth);
       return db.tenant(tenantId, async (tx) =>
-        (await repo.departments(tx, tenantId)).map((d) => ({ id: d.id, name: d.name, parentId: d.parent_id, userCount: d.user_count })),
+        (await repo.departments(tx, tenantId)).map((d) => ({ id: d.id, name: d.name, parentId: d.parent_id, headUserId: d.head_user_id, userCount: d.user_count })),
       );
     },
     async createDepartment(auth: Auth, input: { name: string; parentId?: string | null }, meta: RequestMeta) {
@@ -623,10 +622,13 @@ export function accessService(ctx: AppContext) {
         return { id, name: input.name, parentId: input.parentId ?? null, userCount: 0 };
       });
     },
-    async updateDepartment(auth: Auth, id: string, input: { name?: string; parentId?: string | null }, meta: RequestMeta) {
+    async updateDepartment(auth: Auth, id: string, input: { name?: string; parentId?: string | null; headUserId?: string | null }, meta: RequestMeta) {
       const tenantId = tenantOfAuth(auth);
       return db.tenant(tenantId, async (tx) => {
-        const d = await tx.maybeOne<{ name: string; parent_id: string | null }>(`SELECT name, parent_id FROM departments WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+        const d = await tx.maybeOne<{ name: string; parent_id: string | null; head_user_id: string | null }>(
+          `SELECT name, parent_id, head_user_id FROM departments WHERE tenant_id = $1 AND id = $2`,
+          [tenantId, id],
+        );
         if (!d) throw notFound('department_not_found');
         const parentId = input.parentId === undefined ? d.parent_id : input.parentId;
         if (parentId) {
@@ -640,9 +642,14 @@ export function accessService(ctx: AppContext) {
           [tenantId, parentId, name, id],
         );
         if (dup) throw fieldError('name', 'department_name_taken');
-        await tx.execute(`UPDATE departments SET name = $3, parent_id = $4 WHERE tenant_id = $1 AND id = $2`, [tenantId, id, name, parentId]);
-        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'department.update', objectType: 'department', objectId: id, details: { name, parentId }, meta });
-        return { id, name, parentId };
+        const headUserId = input.headUserId === undefined ? d.head_user_id : input.headUserId;
+        if (headUserId && headUserId !== d.head_user_id) {
+          const u = await tx.maybeOne<{ status: string }>(`SELECT status FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, headUserId]);
+          if (!u || u.status !== 'active') throw fieldError('headUserId', 'user_not_found');
+        }
+        await tx.execute(`UPDATE departments SET name = $3, parent_id = $4, head_user_id = $5 WHERE tenant_id = $1 AND id = $2`, [tenantId, id, name, parentId, headUserId]);
+        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'department.update', objectType: 'department', objectId: id, details: { name, parentId, headUserId }, meta });
+        return { id, name, parentId, headUserId };
       });
     },
     async deleteDepartment(auth: Auth, id: string, meta: RequestMeta) {

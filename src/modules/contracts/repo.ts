@@ -194,10 +194,6 @@ export const repo = {
       [tenantId, s.watermarkDownloads, s.retentionYears],
     );
   },
-  async departmentHead(tx: Tx, departmentId: string) {
-    return tx.maybeOne<{ user_id: string }>(`SELECT user_id FROM contract_department_heads WHERE department_id = $1`, [departmentId]);
-  },
-
   async notify(tx: Tx, n: { tenantId: string; id: string; userId: string; kind: string; contractId: string | null; params: Record<string, unknown> }) {
     await tx.execute(
       `INSERT INTO contract_notifications (tenant_id, id, user_id, kind, contract_id, params) VALUES ($1,$2,$3,$4,$5,$6)`,

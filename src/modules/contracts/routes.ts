@@ -7,7 +7,7 @@ import { sniffUpload, tooLarge } from '../../platform/files.js';
 import { authOf, requireTenant } from '../security/guard.js';
 import type { ContractsService, Upload } from './service.js';
 import {
-  archiveInput, codeInput, createContract, createTemplate, decisionInput, departmentHeadInput, listQuery, settingsInput, signersInput,
+  archiveInput, codeInput, createContract, createTemplate, decisionInput, listQuery, settingsInput, signersInput,
   startSigning, updateContract, workflowInput,
 } from './schema.js';
 
@@ -119,11 +119,6 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
   app.get('/api/v1/contract-workflow', { ...pre, schema: { tags, summary: 'The active approval workflow' } }, async (req) => svc.workflow(authOf(req)));
   app.put('/api/v1/contract-workflow', { ...pre, schema: { tags, summary: 'Replace the approval workflow (templates.manage)', body: workflowInput } }, async (req) =>
     svc.setWorkflow(authOf(req), req.body, req.meta),
-  );
-  app.put(
-    '/api/v1/contract-departments/:id/head',
-    { ...pre, schema: { tags, summary: 'Set the head of a department (approver for "department head" steps)', params: idParam, body: departmentHeadInput } },
-    async (req) => svc.setDepartmentHead(authOf(req), req.params.id, req.body.userId, req.meta),
   );
   app.get('/api/v1/contract-settings', { ...pre, schema: { tags, summary: 'Contract settings of the tenant' } }, async (req) => svc.settings(authOf(req)));
   app.patch('/api/v1/contract-settings', { ...pre, schema: { tags, summary: 'Change contract settings (watermark, retention)', body: settingsInput } }, async (req) =>

@@ -181,4 +181,3 @@ export const decisionInput = z.object({ comment: text(1, 1000).optional() });
 export const codeInput = z.object({ code: z.string().trim().regex(/^\d{6}$/, 'code_invalid') });
 export const archiveInput = z.object({ retentionYears: z.number().int().min(1).max(100).optional() });
 export const settingsInput = z.object({ watermarkDownloads: z.boolean().optional(), retentionYears: z.number().int().min(1).max(100).optional() });
-export const departmentHeadInput = z.object({ userId: z.uuid() });

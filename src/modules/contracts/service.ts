@@ -9,7 +9,10 @@ import { sniffUpload } from '../../platform/files.js';
 import { simpleHtml } from '../../platform/mail.js';
 import { MAX_UPLOAD_BYTES } from '../../platform/http/app.js';
 import { actorOf, type Auth } from '../security/service.js';
-import { assertCan, can } from './policy.js';
+import { assertMayApprove, mayApprove } from './policy.js';
+import type { AccessService } from '../access/service.js';
+import type { Permission } from '../access/catalog.js';
+import { levelRank } from '../access/catalog.js';
 import { repo, type ContractRow, type UserRow } from './repo.js';
 import { assertTransition, EDITABLE, type ContractStatus } from './status.js';
 import { diffBodies, extractText, gramTokens, grams, hasSearchChars, normalizeBody, queryGrams, renderTemplate, type TemplateVariable } from './text.js';
@@ -101,7 +104,12 @@ function searchText(c: { number: string; title: string; type: string; counterpar
   return [c.number, c.title, c.type, ...c.counterparties.flatMap((p) => [p.name, p.uscc]), ...c.tags].join(' ');
 }
 
-export function contractsService(ctx: AppContext) {
+/** What contracts use of the access module (wired in src/app.ts). */
+type Scope = Awaited<ReturnType<AccessService['applyDataScope']>>;
+
+export type ContractsAccess = Pick<AccessService, 'checkTx' | 'applyDataScope' | 'applySystemScope' | 'recordDenial' | 'usersWithPermission' | 'departmentHead'>;
+
+export function contractsService(ctx: AppContext, access: ContractsAccess) {
   const { db, keys } = ctx;
   const tz = (auth: Auth) => auth.tenant?.timeZone ?? 'Asia/Shanghai';
   const tenantOf = (auth: Auth) => {
@@ -127,25 +135,35 @@ export function contractsService(ctx: AppContext) {
     });
   }
 
-  /** Denials are audited in their own transaction (the failing one rolls back). */
-  async function guarded<T>(auth: Auth, perm: Parameters<typeof assertCan>[1], contractId: string | null, meta: RequestMeta, fn: () => Promise<T>): Promise<T> {
+  /**
+   * A tenant transaction for a signed-in user: the permission is decided by the access module from the
+   * database (roles ∩ entitled modules ∩ tenant state), then the user's data scope is applied, so that
+   * every contract row (and child row) above their clearance or outside their scope is invisible.
+   * Refusals are recorded (denials + audit) in their own transaction, since this one rolls back.
+   */
+  async function run<T>(auth: Auth, perm: Permission, contractId: string | null, meta: RequestMeta, fn: (tx: Tx, scope: Scope) => Promise<T>): Promise<T> {
+    const tenantId = tenantOf(auth);
     try {
-      return await fn();
+      return await db.tenant(tenantId, async (tx) => {
+        const d = await access.checkTx(tx, auth, perm);
+        if (!d.allowed) throw new AppError(403, d.reason, { permission: perm });
+        return fn(tx, await access.applyDataScope(tx, auth));
+      });
     } catch (err) {
       if (err instanceof AppError && err.status === 403) {
-        await audit.recordAlone(db, {
-          tenantId: tenantOf(auth),
-          actor: actorOf(auth),
-          action: `contract.denied`,
-          objectType: contractId ? 'contract' : null,
-          objectId: contractId,
-          outcome: 'denied',
-          details: { permission: perm, code: err.code },
-          meta,
-        });
+        await access.recordDenial(auth, { permission: perm, reason: err.code, objectType: 'contract', objectId: contractId }, meta);
+      }
+      const level = err instanceof AppError ? err.errors.find((e) => e.code === 'level_above_clearance') : undefined;
+      if (level) {
+        await access.recordDenial(auth, { level: String(level.params?.level), reason: 'level_above_clearance', objectType: 'contract', objectId: contractId }, meta);
       }
       throw err;
     }
+  }
+
+  /** A sensitivity above the user's clearance (capped by the tenant tier) is refused (422 on `sensitivity`) before any write. */
+  function assertLevel(scope: Scope, level: string) {
+    if (levelRank(level) > levelRank(scope.clearance)) throw fieldError('sensitivity', 'level_above_clearance', { level, clearance: scope.clearance });
   }
 
   async function saveVersion(tx: Tx, auth: Auth, c: { id: string }, version: number, body: string, source: string, note: string | null) {
@@ -188,7 +206,8 @@ export function contractsService(ctx: AppContext) {
   async function resolveSteps(tx: Tx, c: ContractRow): Promise<ResolvedStep[]> {
     const wf = await tx.maybeOne<{ steps: WorkflowStep[] }>(`SELECT steps FROM approval_workflows WHERE active`);
     const steps: WorkflowStep[] = wf?.steps ?? [{ name: '审批', approver: { kind: 'role', role: 'approver' }, mode: 'any' }];
-    const users = await repo.users(tx);
+    const tenantId = c.tenant_id;
+    const approvers = await access.usersWithPermission(tx, tenantId, 'contracts.approve');
     const amount = c.amount_fen === null ? null : Number(c.amount_fen);
     const out: ResolvedStep[] = [];
     for (const s of steps) {
@@ -200,20 +219,15 @@ export function contractsService(ctx: AppContext) {
       }
       let ids: string[] = [];
       if (s.approver.kind === 'role') {
-        const role = s.approver.role;
-        ids = users.filter((u) => u.roles.includes(role)).map((u) => u.id);
+        ids = await access.usersWithPermission(tx, tenantId, 'contracts.approve', s.approver.role);
       } else if (s.approver.kind === 'user') {
-        const id = s.approver.userId;
-        ids = users.some((u) => u.id === id) ? [id] : [];
+        ids = [s.approver.userId];
       } else if (c.department_id) {
-        const head = await repo.departmentHead(tx, c.department_id);
-        ids = head ? [head.user_id] : [];
+        const head = await access.departmentHead(tx, tenantId, c.department_id);
+        ids = head ? [head] : [];
       }
-      // Separation of duties: the drafter never approves; approvers need the permission.
-      ids = ids.filter((id) => id !== c.created_by && id !== c.owner_id).filter((id) => {
-        const u = users.find((x) => x.id === id);
-        return u && can({ user: { ...u, kind: 'tenant', mustChangePassword: false, mfaSetupRequired: false } }, 'contracts.approve');
-      });
+      // Separation of duties: the drafter never approves; approvers need contracts.approve now.
+      ids = ids.filter((id) => mayApprove(id, c) && approvers.includes(id));
       if (!ids.length) throw conflict('approval_no_approvers', { step: s.name });
       out.push({ name: s.name, mode: s.mode ?? 'any', approvers: ids });
     }
@@ -384,36 +398,34 @@ export function contractsService(ctx: AppContext) {
   }
 
   async function recordWrongCode(tenantId: string, signerId: string) {
-    await db.tenant(tenantId, (tx) => tx.execute(`UPDATE contract_signers SET code_attempts = code_attempts + 1 WHERE id = $1`, [signerId]));
+    await db.tenant(tenantId, async (tx) => {
+      await access.applySystemScope(tx, tenantId, 'signing.wrong_code');
+      await tx.execute(`UPDATE contract_signers SET code_attempts = code_attempts + 1 WHERE id = $1`, [signerId]);
+    });
   }
 
   return {
     // ---------------------------------------------------------------- templates
     async createTemplate(auth: Auth, input: { name: string; type: string; variables: TemplateVariable[]; body: string }, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      return guarded(auth, 'templates.manage', null, meta, () =>
-        db.tenant(tenantId, async (tx) => {
-          assertCan(auth, 'templates.manage');
+      return run(auth, 'templates.manage', null, meta, async (tx) => {
           const id = crypto.randomUUID();
           await repo.insertTemplate(tx, { tenantId, id, ...input, userId: auth.user.id });
           await rec(tx, auth, tenantId, 'contract_template.create', null, meta, { templateId: id, name: input.name });
           return { id, ...input };
-        }),
-      );
+      });
     },
 
     async templates(auth: Auth) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'contracts.view');
-      return db.tenant(tenantId, (tx) => repo.templates(tx));
+      return run(auth, 'contracts.view', null, {}, (tx) => repo.templates(tx));
     },
 
     // ---------------------------------------------------------------- contracts
     async create(auth: Auth, input: CreateContract, meta: RequestMeta): Promise<ContractView> {
       const tenantId = tenantOf(auth);
-      return guarded(auth, 'contracts.create', null, meta, () =>
-        db.tenant(tenantId, async (tx) => {
-          assertCan(auth, 'contracts.create');
+      return run(auth, 'contracts.create', null, meta, async (tx, scope) => {
+          assertLevel(scope, input.sensitivity);
           let body = input.body ?? '';
           let source = 'edit';
           if (input.templateId) {
@@ -454,16 +466,14 @@ export function contractsService(ctx: AppContext) {
           await saveVersion(tx, auth, { id }, 1, body, source, null);
           await rec(tx, auth, tenantId, 'contract.create', { id }, meta, { number, templateId: input.templateId ?? null });
           return view(await load(tx, id));
-        }),
-      );
+      });
     },
 
     async update(auth: Auth, id: string, input: UpdateContract, meta: RequestMeta): Promise<ContractView> {
       const tenantId = tenantOf(auth);
-      return guarded(auth, 'contracts.edit', id, meta, () =>
-        db.tenant(tenantId, async (tx) => {
-          assertCan(auth, 'contracts.edit');
+      return run(auth, 'contracts.edit', id, meta, async (tx, scope) => {
           const c = await load(tx, id, true);
+          if (input.sensitivity !== undefined) assertLevel(scope, input.sensitivity);
           if (!EDITABLE.includes(c.status)) throw conflict('contract_locked', { status: c.status });
           const set: Record<string, unknown> = {};
           const map: Record<string, string> = {
@@ -506,28 +516,25 @@ export function contractsService(ctx: AppContext) {
             await startRound(tx, auth, await load(tx, id), meta);
           }
           return view(await load(tx, id));
-        }),
-      );
+      });
     },
 
     async importFile(auth: Auth, id: string, file: Upload, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'contracts.edit');
+      await run(auth, 'contracts.edit', id, meta, (tx) => load(tx, id));
       const sniffed = await sniffUpload(file.stream, { field: 'file', allowed: IMPORT_TYPES, maxBytes: MAX_UPLOAD_BYTES });
       const chunks: Buffer[] = [];
       for await (const ch of sniffed.stream) chunks.push(ch as Buffer);
       const text = await extractText(Buffer.concat(chunks), sniffed.mime);
       return this.update(auth, id, { body: text, note: `${file.filename}` }, meta).then(async (v) => {
-        await db.tenant(tenantId, (tx) => rec(tx, auth, tenantId, 'contract.import', { id }, meta, { filename: file.filename, mime: sniffed.mime, sha256: sniffed.stats.sha256 }));
+        await run(auth, 'contracts.edit', id, meta, (tx) => rec(tx, auth, tenantId, 'contract.import', { id }, meta, { filename: file.filename, mime: sniffed.mime, sha256: sniffed.stats.sha256 }));
         return v;
       });
     },
 
     async get(auth: Auth, id: string, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      return guarded(auth, 'contracts.view', id, meta, () =>
-        db.tenant(tenantId, async (tx) => {
-          assertCan(auth, 'contracts.view');
+      return run(auth, 'contracts.view', id, meta, async (tx) => {
           const c = await load(tx, id);
           const body = await bodyOf(tx, tenantId, id, c.current_version);
           const approval = await tx.maybeOne<{ id: string; round: number; status: string; steps: ResolvedStep[]; current_step: number; version: number }>(
@@ -563,14 +570,12 @@ export function contractsService(ctx: AppContext) {
             seal: seal ? { originalSha256: seal.original_sha256, sealedSha256: seal.sealed_sha256, sealedAt: seal.sealed_at } : null,
             attachments: await repo.attachments(tx, id),
           };
-        }),
-      );
+      });
     },
 
     async list(auth: Auth, q: ListQuery) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'contracts.view');
-      return db.tenant(tenantId, async (tx) => {
+      return run(auth, 'contracts.view', null, {}, async (tx) => {
         const tokens = q.q && hasSearchChars(q.q) ? gramTokens(keys, tenantId, queryGrams(q.q)) : undefined;
         const r = await repo.list(tx, { ...q, tokens, limit: q.pageSize, offset: (q.page - 1) * q.pageSize });
         return { items: r.rows.map(view), total: r.total, page: q.page, pageSize: q.pageSize };
@@ -579,8 +584,7 @@ export function contractsService(ctx: AppContext) {
 
     async versions(auth: Auth, id: string) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'contracts.view');
-      return db.tenant(tenantId, async (tx) => {
+      return run(auth, 'contracts.view', null, {}, async (tx) => {
         await load(tx, id);
         return repo.versions(tx, id);
       });
@@ -588,8 +592,7 @@ export function contractsService(ctx: AppContext) {
 
     async version(auth: Auth, id: string, version: number, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'contracts.view');
-      return db.tenant(tenantId, async (tx) => {
+      return run(auth, 'contracts.view', id, meta, async (tx) => {
         const c = await load(tx, id);
         const body = await bodyOf(tx, tenantId, id, version);
         await rec(tx, auth, tenantId, 'contract.view_version', c, meta, { version });
@@ -599,8 +602,7 @@ export function contractsService(ctx: AppContext) {
 
     async diff(auth: Auth, id: string, from: number, to: number, mode: 'line' | 'word', meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'contracts.view');
-      return db.tenant(tenantId, async (tx) => {
+      return run(auth, 'contracts.view', id, meta, async (tx) => {
         const c = await load(tx, id);
         const a = await bodyOf(tx, tenantId, id, from);
         const b = await bodyOf(tx, tenantId, id, to);
@@ -622,13 +624,12 @@ export function contractsService(ctx: AppContext) {
     // ---------------------------------------------------------------- attachments
     async addAttachment(auth: Auth, id: string, file: Upload, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'contracts.edit');
-      await db.tenant(tenantId, async (tx) => {
+      await run(auth, 'contracts.edit', id, meta, async (tx) => {
         const c = await load(tx, id);
         if (['archived', 'withdrawn'].includes(c.status)) throw conflict('contract_locked', { status: c.status });
       });
       const sniffed = await sniffUpload(file.stream, { field: 'file', allowed: ATTACHMENT_TYPES, maxBytes: MAX_UPLOAD_BYTES });
-      return db.tenant(tenantId, async (tx) => {
+      return run(auth, 'contracts.edit', id, meta, async (tx) => {
         const c = await load(tx, id, true);
         if (['archived', 'withdrawn'].includes(c.status)) throw conflict('contract_locked', { status: c.status });
         const blobId = await ctx.blobs.write({ tenantId }, sniffed.stream, await keys.fileEncrypter(tx, { tenantId }));
@@ -642,9 +643,7 @@ export function contractsService(ctx: AppContext) {
 
     async download(auth: Auth, id: string, attachmentId: string | 'sealed', meta: RequestMeta): Promise<{ filename: string; mime: string; content: Buffer }> {
       const tenantId = tenantOf(auth);
-      return guarded(auth, 'contracts.download', id, meta, () =>
-        db.tenant(tenantId, async (tx) => {
-          assertCan(auth, 'contracts.download');
+      return run(auth, 'contracts.download', id, meta, async (tx) => {
           const c = await load(tx, id);
           let att: { id: string; filename: string; mime: string; blob_id: string; kind: string } | undefined;
           if (attachmentId === 'sealed') {
@@ -661,30 +660,25 @@ export function contractsService(ctx: AppContext) {
           if (watermark) content = await watermarkPdf(content, `${auth.user.email} ${ctx.now().toISOString().slice(0, 16)}Z Pactum`);
           await rec(tx, auth, tenantId, 'contract.download', c, meta, { attachmentId: att.id, filename: att.filename, kind: att.kind, watermark });
           return { filename: att.filename, mime: att.mime, content };
-        }),
-      );
+      });
     },
 
     // ---------------------------------------------------------------- lifecycle
     async submit(auth: Auth, id: string, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      return guarded(auth, 'contracts.submit', id, meta, () =>
-        db.tenant(tenantId, async (tx) => {
-          assertCan(auth, 'contracts.submit');
+      return run(auth, 'contracts.submit', id, meta, async (tx) => {
           const c = await load(tx, id, true);
           assertTransition(c.status, 'in_approval');
           await startRound(tx, auth, c, meta);
           return view(await load(tx, id));
-        }),
-      );
+      });
     },
 
     async decide(auth: Auth, id: string, decision: 'approve' | 'return' | 'reject', comment: string | undefined, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      return guarded(auth, 'contracts.approve', id, meta, () =>
-        db.tenant(tenantId, async (tx) => {
+      return run(auth, 'contracts.approve', id, meta, async (tx) => {
           const c = await load(tx, id, true);
-          assertCan(auth, 'contracts.approve', c);
+          assertMayApprove(auth, c);
           if (decision !== 'approve' && !comment) throw fieldError('comment', 'comment_required');
           const a = await tx.maybeOne<{ id: string; steps: ResolvedStep[]; current_step: number; round: number }>(
             `SELECT id, steps, current_step, round FROM contract_approvals WHERE contract_id = $1 AND status = 'pending'`,
@@ -735,15 +729,12 @@ export function contractsService(ctx: AppContext) {
             }
           }
           return view(await load(tx, id));
-        }),
-      );
+      });
     },
 
     async transition(auth: Auth, id: string, to: 'withdrawn' | 'terminated' | 'expired', meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      return guarded(auth, 'contracts.edit', id, meta, () =>
-        db.tenant(tenantId, async (tx) => {
-          assertCan(auth, 'contracts.edit');
+      return run(auth, 'contracts.edit', id, meta, async (tx) => {
           const c = await load(tx, id, true);
           assertTransition(c.status, to);
           await repo.updateFields(tx, id, { status: to });
@@ -751,15 +742,12 @@ export function contractsService(ctx: AppContext) {
           if (to === 'withdrawn') await tx.execute(`UPDATE contract_signers SET token_hash = NULL WHERE contract_id = $1 AND status = 'pending'`, [id]);
           await rec(tx, auth, tenantId, `contract.${to}`, c, meta, { from: c.status });
           return view(await load(tx, id));
-        }),
-      );
+      });
     },
 
     async archive(auth: Auth, id: string, input: { retentionYears?: number }, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      return guarded(auth, 'contracts.archive', id, meta, () =>
-        db.tenant(tenantId, async (tx) => {
-          assertCan(auth, 'contracts.archive');
+      return run(auth, 'contracts.archive', id, meta, async (tx) => {
           const c = await load(tx, id, true);
           assertTransition(c.status, 'archived');
           const today = dayIn(tz(auth), ctx.now());
@@ -771,14 +759,12 @@ export function contractsService(ctx: AppContext) {
           await repo.updateFields(tx, id, { status: 'archived', archive_number: archiveNumber, archived_at: ctx.now(), retention_until: retention });
           await rec(tx, auth, tenantId, 'contract.archive', c, meta, { archiveNumber, retentionUntil: retention });
           return view(await load(tx, id));
-        }),
-      );
+      });
     },
 
     async auditTrail(auth: Auth, id: string) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'contracts.view');
-      return db.tenant(tenantId, async (tx) => {
+      return run(auth, 'contracts.view', null, {}, async (tx) => {
         await load(tx, id);
         return repo.auditTrail(tx, id);
       });
@@ -787,9 +773,7 @@ export function contractsService(ctx: AppContext) {
     // ---------------------------------------------------------------- signing
     async setSigners(auth: Auth, id: string, signers: Array<{ kind: 'internal'; step: number; userId: string } | { kind: 'counterparty'; step: number; name: string; email: string; partyName: string }>, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      return guarded(auth, 'contracts.edit', id, meta, () =>
-        db.tenant(tenantId, async (tx) => {
-          assertCan(auth, 'contracts.edit');
+      return run(auth, 'contracts.edit', id, meta, async (tx) => {
           const c = await load(tx, id, true);
           if (c.status !== 'approved' && c.status !== 'draft' && c.status !== 'in_approval') throw conflict('signers_locked');
           await tx.execute(`DELETE FROM contract_signers WHERE contract_id = $1`, [id]);
@@ -811,15 +795,12 @@ export function contractsService(ctx: AppContext) {
           }
           await rec(tx, auth, tenantId, 'contract.signers_set', c, meta, { signers: signers.map((s) => ({ kind: s.kind, step: s.step })) });
           return tx.query(`SELECT id, step, kind, user_id AS "userId", name, email, party_name AS "partyName", status FROM contract_signers WHERE contract_id = $1 ORDER BY step`, [id]);
-        }),
-      );
+      });
     },
 
     async startSigning(auth: Auth, id: string, deadline: string, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      return guarded(auth, 'contracts.edit', id, meta, () =>
-        db.tenant(tenantId, async (tx) => {
-          assertCan(auth, 'contracts.edit');
+      return run(auth, 'contracts.edit', id, meta, async (tx) => {
           const c = await load(tx, id, true);
           assertTransition(c.status, 'signing');
           if (deadline < dayIn(tz(auth), ctx.now())) throw fieldError('deadline', 'deadline_past');
@@ -831,15 +812,13 @@ export function contractsService(ctx: AppContext) {
           await rec(tx, auth, tenantId, 'contract.signing_start', c, meta, { deadline });
           await openStep(tx, tenantId, c, first, expires);
           return view(await load(tx, id));
-        }),
-      );
+      });
     },
 
     /** Internal signer: send the e-mail code. */
     async requestInternalCode(auth: Auth, id: string) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'contracts.sign');
-      return db.tenant(tenantId, async (tx) => {
+      return run(auth, 'contracts.sign', null, {}, async (tx) => {
         const c = await load(tx, id, true);
         const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE contract_id = $1 AND user_id = $2`, [id, auth.user.id]);
         if (!s) throw new AppError(403, 'contract_forbidden', { permission: 'contracts.sign' });
@@ -850,8 +829,7 @@ export function contractsService(ctx: AppContext) {
 
     async signInternal(auth: Auth, id: string, code: string, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'contracts.sign');
-      const r = await db.tenant(tenantId, async (tx) => {
+      const r = await run(auth, 'contracts.sign', id, meta, async (tx) => {
         const c = await load(tx, id, true);
         const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE contract_id = $1 AND user_id = $2`, [id, auth.user.id]);
         if (!s) throw new AppError(403, 'contract_forbidden', { permission: 'contracts.sign' });
@@ -869,6 +847,7 @@ export function contractsService(ctx: AppContext) {
     async publicView(token: string, meta: RequestMeta) {
       const tenantId = tokenTenant(token);
       return db.tenant(tenantId, async (tx) => {
+        await access.applySystemScope(tx, tenantId, 'signing_link.view');
         const s = await signerByToken(tx, token);
         const c = await load(tx, s.contract_id);
         if (s.link_expires_at && s.link_expires_at.getTime() <= ctx.now().getTime()) {
@@ -889,6 +868,7 @@ export function contractsService(ctx: AppContext) {
     async publicRequestCode(token: string) {
       const tenantId = tokenTenant(token);
       return db.tenant(tenantId, async (tx) => {
+        await access.applySystemScope(tx, tenantId, 'signing_link.code');
         const s = await signerByToken(tx, token);
         const c = await load(tx, s.contract_id, true);
         await assertTurn(tx, c, s);
@@ -899,6 +879,7 @@ export function contractsService(ctx: AppContext) {
     async publicSign(token: string, code: string, meta: RequestMeta) {
       const tenantId = tokenTenant(token);
       const r = await db.tenant(tenantId, async (tx) => {
+        await access.applySystemScope(tx, tenantId, 'signing_link.sign');
         const s0 = await signerByToken(tx, token);
         const c = await load(tx, s0.contract_id, true);
         // Re-read under the contract lock: a concurrent request of the same signer may have just signed.
@@ -945,48 +926,28 @@ export function contractsService(ctx: AppContext) {
     // ---------------------------------------------------------------- settings, workflow, dashboard
     async setWorkflow(auth: Auth, input: { name: string; steps: WorkflowStep[] }, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      return guarded(auth, 'templates.manage', null, meta, () =>
-        db.tenant(tenantId, async (tx) => {
-          assertCan(auth, 'templates.manage');
+      return run(auth, 'templates.manage', null, meta, async (tx) => {
           await tx.execute(`UPDATE approval_workflows SET active = false, updated_at = now() WHERE active`);
           const id = crypto.randomUUID();
           await tx.execute(`INSERT INTO approval_workflows (tenant_id, id, name, steps) VALUES ($1,$2,$3,$4)`, [tenantId, id, input.name, JSON.stringify(input.steps)]);
           await rec(tx, auth, tenantId, 'contract_workflow.set', null, meta, { workflowId: id, steps: input.steps.length });
           return { id, ...input };
-        }),
-      );
+      });
     },
 
     async workflow(auth: Auth) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'contracts.view');
-      return db.tenant(tenantId, async (tx) => (await tx.maybeOne(`SELECT id, name, steps FROM approval_workflows WHERE active`)) ?? null);
-    },
-
-    async setDepartmentHead(auth: Auth, departmentId: string, userId: string, meta: RequestMeta) {
-      const tenantId = tenantOf(auth);
-      assertCan(auth, 'templates.manage');
-      return db.tenant(tenantId, async (tx) => {
-        if (!(await repo.user(tx, userId))) throw fieldError('userId', 'user_not_found');
-        await tx.execute(
-          `INSERT INTO contract_department_heads (tenant_id, department_id, user_id) VALUES ($1,$2,$3) ON CONFLICT (tenant_id, department_id) DO UPDATE SET user_id = $3`,
-          [tenantId, departmentId, userId],
-        );
-        await rec(tx, auth, tenantId, 'contract_department_head.set', null, meta, { departmentId, userId });
-        return { departmentId, userId };
-      });
+      return run(auth, 'contracts.view', null, {}, async (tx) => (await tx.maybeOne(`SELECT id, name, steps FROM approval_workflows WHERE active`)) ?? null);
     },
 
     async settings(auth: Auth) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'contracts.view');
-      return db.tenant(tenantId, (tx) => repo.settings(tx));
+      return run(auth, 'contracts.view', null, {}, (tx) => repo.settings(tx));
     },
 
     async saveSettings(auth: Auth, input: { watermarkDownloads?: boolean; retentionYears?: number }, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'templates.manage');
-      return db.tenant(tenantId, async (tx) => {
+      return run(auth, 'templates.manage', null, {}, async (tx) => {
         const s = { ...(await repo.settings(tx)), ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) };
         await repo.saveSettings(tx, tenantId, s);
         await rec(tx, auth, tenantId, 'contract_settings.update', null, meta, s);
@@ -996,7 +957,7 @@ export function contractsService(ctx: AppContext) {
 
     async notifications(auth: Auth) {
       const tenantId = tenantOf(auth);
-      return db.tenant(tenantId, (tx) =>
+      return run(auth, 'contracts.view', null, {}, (tx) =>
         tx.query(
           `SELECT id, kind, contract_id AS "contractId", params, read_at AS "readAt", created_at AS "createdAt" FROM contract_notifications
             WHERE user_id = $1 ORDER BY created_at DESC LIMIT 100`,
@@ -1007,9 +968,8 @@ export function contractsService(ctx: AppContext) {
 
     async dashboard(auth: Auth) {
       const tenantId = tenantOf(auth);
-      assertCan(auth, 'contracts.view');
       const today = dayIn(tz(auth), ctx.now());
-      return db.tenant(tenantId, async (tx) => {
+      return run(auth, 'contracts.view', null, {}, async (tx) => {
         const byStatus = await tx.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM contracts GROUP BY status ORDER BY status`);
         const expiring = await tx.query<ContractRow>(
           `SELECT id, number, title, end_date::text AS end_date, status FROM contracts
@@ -1051,6 +1011,7 @@ export function contractsService(ctx: AppContext) {
       for (const t of tenants) {
         const today = dayIn(t.time_zone, ctx.now());
         sent += await db.tenant(t.id, async (tx) => {
+          await access.applySystemScope(tx, t.id, 'job.expiry_reminders');
           const due = await tx.query<ContractRow & { days_left: number }>(
             `SELECT id, number, title, owner_id, status, end_date::text AS end_date, (end_date - $1::date)::int AS days_left FROM contracts
               WHERE status IN ('signed', 'archived') AND NOT auto_renew AND end_date IS NOT NULL AND end_date >= $1::date AND end_date <= $1::date + 90`,

@@ -4,9 +4,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import ProblemAlert from '../../components/ProblemAlert';
 import { testId } from '../../testid';
-import { accessApi, type Department } from './accessApi';
+import { accessApi, type AccessUser, type Department } from './accessApi';
 
 interface TreeActions {
+  headOf: (d: Department) => string | null;
   onDelete: (id: string) => void;
   onEdit: (d: Department) => void;
   del: string;
@@ -21,6 +22,7 @@ function toTree(all: Department[], parent: string | null, a: TreeActions): DataN
       title: (
         <Space>
           <span data-testid={`department-${d.name}`}>{d.name} ({d.userCount})</span>
+          {a.headOf(d) && <span data-testid={`department-head-${d.name}`}>· {a.headOf(d)}</span>}
           <a onClick={() => a.onEdit(d)} data-testid={`department-edit-${d.name}`}>{a.edit}</a>
           <Popconfirm title={a.del} onConfirm={() => a.onDelete(d.id)}>
             <a>{a.del}</a>
@@ -45,13 +47,16 @@ function subtree(all: Department[], id: string): Set<string> {
 export default function Departments() {
   const { t } = useTranslation();
   const [items, setItems] = useState<Department[]>([]);
+  const [users, setUsers] = useState<AccessUser[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [form] = Form.useForm<{ name: string; parentId?: string }>();
   const [editing, setEditing] = useState<Department | null>(null);
-  const [editForm] = Form.useForm<{ name: string; parentId?: string | null }>();
+  const [editForm] = Form.useForm<{ name: string; parentId?: string | null; headUserId?: string | null }>();
   const load = useCallback(async () => {
     try {
-      setItems((await accessApi.departments()).items);
+      const [d, u] = await Promise.all([accessApi.departments(), accessApi.users()]);
+      setItems(d.items);
+      setUsers(u.items.filter((x) => x.status === 'active'));
     } catch (e) {
       setError(e);
     }
@@ -83,15 +88,16 @@ export default function Departments() {
       <Tree
         defaultExpandAll
         treeData={toTree(items, null, {
+          headOf: (d) => (d.headUserId ? t('access.departments.headIs', { name: users.find((u) => u.id === d.headUserId)?.name ?? '—' }) : null),
           onDelete: (id) => void run(() => accessApi.deleteDepartment(id)),
           onEdit: (d) => {
             setEditing(d);
-            editForm.setFieldsValue({ name: d.name, parentId: d.parentId });
+            editForm.setFieldsValue({ name: d.name, parentId: d.parentId, headUserId: d.headUserId });
           },
           del: t('access.departments.delete'),
           edit: t('access.departments.edit'),
         })}
-        key={items.map((d) => `${d.id}:${d.name}:${d.parentId ?? ''}`).join('|')}
+        key={items.map((d) => `${d.id}:${d.name}:${d.parentId ?? ''}:${d.headUserId ?? ''}`).join('|') + users.length}
       />
       <Modal
         open={!!editing}
@@ -107,7 +113,7 @@ export default function Departments() {
           layout="vertical"
           onFinish={(v) =>
             run(async () => {
-              await accessApi.updateDepartment(editing!.id, { name: v.name, parentId: v.parentId ?? null });
+              await accessApi.updateDepartment(editing!.id, { name: v.name, parentId: v.parentId ?? null, headUserId: v.headUserId ?? null });
               setEditing(null);
             })
           }
@@ -121,6 +127,16 @@ export default function Departments() {
               placeholder={t('access.departments.none')}
               data-testid="department-edit-parent"
               options={items.filter((d) => !editing || !subtree(items, editing.id).has(d.id)).map((d) => ({ value: d.id, label: d.name }))}
+            />
+          </Form.Item>
+          <Form.Item name="headUserId" label={t('access.departments.head')} extra={t('access.departments.headHint')}>
+            <Select
+              allowClear
+              showSearch
+              optionFilterProp="label"
+              placeholder={t('access.departments.noHead')}
+              data-testid="department-edit-head"
+              options={users.map((u) => ({ value: u.id, label: `${u.name} <${u.email}>` }))}
             />
           </Form.Item>
         </Form>

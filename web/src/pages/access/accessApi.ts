@@ -28,6 +28,8 @@ export interface Department {
   id: string;
   name: string;
   parentId: string | null;
+  /** Approver of "department head" contract approval steps. */
+  headUserId: string | null;
   userCount: number;
 }
 export interface CatalogEntry {
@@ -86,15 +88,6 @@ export interface Invitation {
   createdAt: string;
   expiresAt: string;
   status: 'pending' | 'accepted' | 'expired' | 'revoked';
-}
-export interface DocumentItem {
-  id: string;
-  title: string;
-  level: string;
-  ownerId: string;
-  departmentId: string | null;
-  createdAt: string;
-  body?: string;
 }
 export interface ReportSummary {
   deniedUsers: number;
@@ -169,13 +162,9 @@ export const accessApi = {
   departments: () => api.get<{ items: Department[] }>('/access/departments'),
   createDepartment: (body: { name: string; parentId?: string | null }) => api.post<Department>('/access/departments', body),
   deleteDepartment: (id: string) => api.delete<void>(`/access/departments/${id}`),
-  updateDepartment: (id: string, body: { name?: string; parentId?: string | null }) => api.patch<Department>(`/access/departments/${id}`, body),
+  updateDepartment: (id: string, body: { name?: string; parentId?: string | null; headUserId?: string | null }) => api.patch<Department>(`/access/departments/${id}`, body),
   invitations: () => api.get<{ items: Invitation[] }>('/access/invitations'),
   revokeInvitation: (id: string) => api.delete<void>(`/access/invitations/${id}`),
-  documents: (q?: string) => api.get<{ total: number; items: DocumentItem[] }>('/access/documents', { query: { q } }),
-  document: (id: string) => api.get<DocumentItem>(`/access/documents/${id}`),
-  documentDownloadUrl: (id: string) => `/api/v1/access/documents/${id}/download`,
-  createDocument: (body: { title: string; level: string; body: string }) => api.post<{ id: string }>('/access/documents', body),
   reports: () => api.get<{ items: ReportListItem[] }>('/access/reports'),
   report: (id: string) => api.get<Report>(`/access/reports/${id}`),
   runReport: () => api.post<Report>('/access/reports', {}),

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Button, Card, DatePicker, Descriptions, Empty, Input, Select, Space, Table, Tabs, Tag, Timeline, Typography, message } from 'antd';
 import { useTranslation } from 'react-i18next';
+import { usePermissions } from './usePermissions';
 import { useParams } from 'react-router-dom';
 import ProblemAlert from '../../components/ProblemAlert';
 import { useAuth } from '../../auth';
@@ -35,6 +36,7 @@ export default function ContractDetail() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
   const { me } = useAuth();
+  const perms = usePermissions();
   const [c, setC] = useState<Detail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [versions, setVersions] = useState<Array<{ version: number; note: string | null; author: string | null; created_at: string }>>([]);
@@ -91,22 +93,22 @@ export default function ContractDetail() {
         }
         extra={
           <Space>
-            {c.status === 'draft' && (
+            {c.status === 'draft' && perms.has('contracts.submit') && (
               <Button type="primary" data-testid="submit-approval" loading={busy} onClick={() => act(() => contractsApi.submit(id))}>
                 {t('contracts.detail.submit')}
               </Button>
             )}
-            {c.status === 'signed' && (
+            {c.status === 'signed' && perms.has('contracts.archive') && (
               <Button data-testid="archive-button" loading={busy} onClick={() => act(() => contractsApi.archive(id))}>
                 {t('contracts.detail.archive')}
               </Button>
             )}
-            {c.seal && (
+            {c.seal && perms.has('contracts.download') && (
               <Button type="primary" data-testid="download-sealed" href={`/api/v1/contracts/${id}/sealed.pdf`}>
                 {t('contracts.detail.downloadSealed')}
               </Button>
             )}
-            {['draft', 'in_approval', 'approved', 'signing'].includes(c.status) && (
+            {['draft', 'in_approval', 'approved', 'signing'].includes(c.status) && perms.has('contracts.edit') && (
               <Button danger loading={busy} onClick={() => act(() => contractsApi.withdraw(id))}>
                 {t('contracts.detail.withdraw')}
               </Button>
@@ -200,7 +202,7 @@ export default function ContractDetail() {
               label: t('contracts.detail.attachments'),
               children: (
                 <>
-                  <input
+                  {perms.has('contracts.edit') && <input
                     type="file"
                     data-testid="attachment-upload"
                     accept=".pdf,.docx,.xlsx,.png,.jpg,.jpeg"
@@ -208,14 +210,14 @@ export default function ContractDetail() {
                       const f = e.target.files?.[0];
                       if (f) void act(() => contractsApi.upload(id, f));
                     }}
-                  />
+                  />}
                   <Table
                     rowKey="id"
                     size="small"
                     pagination={false}
                     dataSource={c.attachments}
                     columns={[
-                      { title: '', dataIndex: 'filename', render: (v: string, r) => <a href={`/api/v1/contracts/${id}/attachments/${r.id}`}>{v}</a> },
+                      { title: '', dataIndex: 'filename', render: (v: string, r) => <a href={`/api/v1/contracts/${id}/attachments/${r.id}`} data-testid="attachment-download">{v}</a> },
                       { title: '', dataIndex: 'mime' },
                       { title: '', dataIndex: 'size_bytes' },
                       { title: '', dataIndex: 'kind' },
@@ -267,15 +269,15 @@ export default function ContractDetail() {
                     <Space key={i} wrap>
                       <Select value={s.step} style={{ width: 90 }} options={[1, 2, 3, 4].map((n) => ({ value: n, label: t('contracts.detail.step', { n }) }))}
                         onChange={(step: number) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, step } : x)))} />
-                      <Select value={s.kind} style={{ width: 200 }} options={[{ value: 'internal', label: t('contracts.detail.internal') }, { value: 'counterparty', label: t('contracts.detail.counterparty') }]}
+                      <Select data-testid={`signer-kind-${i}`} value={s.kind} style={{ width: 200 }} options={[{ value: 'internal', label: t('contracts.detail.internal') }, { value: 'counterparty', label: t('contracts.detail.counterparty') }]}
                         onChange={(kind: 'internal' | 'counterparty') => setSigners((all) => all.map((x, j) => (j === i ? { ...x, kind } : x)))} />
                       {s.kind === 'internal' ? (
-                        <Input placeholder={t('contracts.detail.userId')} style={{ width: 320 }} value={s.userId} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, userId: e.target.value } : x)))} />
+                        <Input data-testid={`signer-user-${i}`} placeholder={t('contracts.detail.userId')} style={{ width: 320 }} value={s.userId} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, userId: e.target.value } : x)))} />
                       ) : (
                         <>
-                          <Input placeholder={t('contracts.detail.signerName')} style={{ width: 120 }} value={s.name} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} />
-                          <Input placeholder={t('contracts.detail.signerEmail')} style={{ width: 220 }} value={s.email} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, email: e.target.value } : x)))} />
-                          <Input placeholder={t('contracts.detail.partyName')} style={{ width: 220 }} value={s.partyName} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, partyName: e.target.value } : x)))} />
+                          <Input data-testid={`signer-name-${i}`} placeholder={t('contracts.detail.signerName')} style={{ width: 120 }} value={s.name} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} />
+                          <Input data-testid={`signer-email-${i}`} placeholder={t('contracts.detail.signerEmail')} style={{ width: 220 }} value={s.email} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, email: e.target.value } : x)))} />
+                          <Input data-testid={`signer-party-${i}`} placeholder={t('contracts.detail.partyName')} style={{ width: 220 }} value={s.partyName} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, partyName: e.target.value } : x)))} />
                         </>
                       )}
                       {c.signers[i] && <Tag color={c.signers[i]!.status === 'signed' ? 'success' : 'default'}>{c.signers[i]!.status}</Tag>}
@@ -286,14 +288,14 @@ export default function ContractDetail() {
                       <Button data-testid="add-signer" onClick={() => setSigners((all) => [...all, { kind: 'counterparty', step: (all.at(-1)?.step ?? 0) + 1 }])}>
                         {t('contracts.detail.addSigner')}
                       </Button>
-                      <Button loading={busy} onClick={() => act(() => contractsApi.setSigners(id, signers.map((s) => (s.kind === 'internal' ? { kind: s.kind, step: s.step, userId: s.userId } : { kind: s.kind, step: s.step, name: s.name, email: s.email, partyName: s.partyName })))).then(() => message.success(t('contracts.create.saved')))}>
+                      <Button data-testid="save-signers" loading={busy} onClick={() => act(() => contractsApi.setSigners(id, signers.map((s) => (s.kind === 'internal' ? { kind: s.kind, step: s.step, userId: s.userId } : { kind: s.kind, step: s.step, name: s.name, email: s.email, partyName: s.partyName })))).then(() => message.success(t('contracts.create.saved')))}>
                         {t('contracts.detail.saveSigners')}
                       </Button>
                     </Space>
                   )}
                   {c.status === 'approved' && (
                     <Space>
-                      <DatePicker placeholder={t('contracts.detail.deadline')} onChange={(d) => setDeadline(d ? d.format('YYYY-MM-DD') : undefined)} />
+                      <DatePicker data-testid="signing-deadline" placeholder={t('contracts.detail.deadline')} onChange={(d) => setDeadline(d ? d.format('YYYY-MM-DD') : undefined)} />
                       <Button type="primary" data-testid="start-signing" disabled={!deadline} loading={busy} onClick={() => act(() => contractsApi.startSigning(id, deadline!))}>
                         {t('contracts.detail.startSigning')}
                       </Button>
@@ -301,7 +303,7 @@ export default function ContractDetail() {
                   )}
                   {c.status === 'signing' && mySigner && (
                     <Space>
-                      <Button loading={busy} onClick={() => act(() => contractsApi.requestCode(id))}>{t('contracts.detail.requestCode')}</Button>
+                      <Button data-testid="request-code" loading={busy} onClick={() => act(() => contractsApi.requestCode(id))}>{t('contracts.detail.requestCode')}</Button>
                       <Input data-testid="sign-code" maxLength={6} style={{ width: 140 }} placeholder={t('contracts.detail.code')} value={code} onChange={(e) => setCode(e.target.value)} />
                       <Button type="primary" data-testid="sign-button" loading={busy} onClick={() => act(() => contractsApi.sign(id, code))}>{t('contracts.detail.sign')}</Button>
                     </Space>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Button, Card, DatePicker, Input, InputNumber, Select, Space, Table, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
+import { usePermissions } from './usePermissions';
 import { Link, useNavigate } from 'react-router-dom';
 import ProblemAlert from '../../components/ProblemAlert';
 import { contractsApi, STATUS_COLORS, yuan, type Contract } from './contractsApi';
@@ -9,6 +10,7 @@ import { contractsApi, STATUS_COLORS, yuan, type Contract } from './contractsApi
 const STATUSES = ['draft', 'in_approval', 'approved', 'signing', 'signed', 'archived', 'withdrawn', 'terminated', 'expired'];
 
 export default function ContractList() {
+  const perms = usePermissions();
   const { t } = useTranslation();
   const navigate = useNavigate();
   const [filters, setFilters] = useState<Record<string, string | number | undefined>>({});
@@ -43,9 +45,11 @@ export default function ContractList() {
     <Card
       title={t('contracts.list.title')}
       extra={
-        <Button type="primary" icon={<PlusOutlined />} data-testid="new-contract" onClick={() => navigate('/tenant/contracts/new')}>
-          {t('contracts.list.new')}
-        </Button>
+        perms.has('contracts.create') ? (
+          <Button type="primary" icon={<PlusOutlined />} data-testid="new-contract" onClick={() => navigate('/tenant/contracts/new')}>
+            {t('contracts.list.new')}
+          </Button>
+        ) : null
       }
     >
       <Space wrap style={{ marginBottom: 16 }}>
