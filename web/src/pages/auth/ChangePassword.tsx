@@ -47,7 +47,15 @@ export default function ChangePassword() {
         <Alert type="warning" showIcon title={t('password.forced')} style={{ marginBottom: 16 }} data-testid="password-forced" />
       )}
       {error ? <ProblemAlert error={error} extraErrors={extraErrors} onClose={() => setError(null)} /> : null}
-      <Form<PasswordValues> form={form} layout="vertical" onFinish={(v) => void onFinish(v)} requiredMark={false}>
+      <Form<PasswordValues>
+        form={form}
+        layout="vertical"
+        onFinish={(v) => void onFinish(v)}
+        // A new attempt (or a client-side check failing) clears the previous server answer.
+        onValuesChange={() => error && setError(null)}
+        onFinishFailed={() => setError(null)}
+        requiredMark={false}
+      >
         <Form.Item
           name="currentPassword"
           label={t('password.current')}
