@@ -408,6 +408,10 @@ describe('the applicant’s journey: codes, tokens, rejection and resubmission',
 
     const bad = await admin.post(`/api/v1/platform/registrations/${applied.id}/reject`, { reasons: [], comment: '' });
     expect(bad.statusCode).toBe(422);
+    // A comment that would reverse its text in the applicant's mail is refused.
+    const rtl = await admin.post(`/api/v1/platform/registrations/${applied.id}/reject`, { reasons: ['other'], comment: '请修改\u202Egnp.exe' });
+    expect(rtl.statusCode).toBe(422);
+    expect(rtl.json().errors[0]).toMatchObject({ path: 'comment', code: 'control_characters' });
     const rej = await admin.post(`/api/v1/platform/registrations/${applied.id}/reject`, { reasons: ['name_mismatch', 'license_unreadable'], comment: '公司名称与执照不一致，请上传清晰的执照' });
     expect(rej.statusCode, rej.body).toBe(200);
     expect(rej.json().status).toBe('rejected');

@@ -6,12 +6,13 @@ import { actorOf } from '../security/service.js';
 import { ENTITLABLE_MODULES, LEVELS, SCOPES } from './catalog.js';
 import { requirePermission } from './guard.js';
 import type { AccessService } from './service.js';
+import { note, plainText } from '../../platform/http/fields.js';
 
 const uuid = z.uuid();
 const idParam = z.object({ id: uuid });
 const level = z.enum(LEVELS);
 const scope = z.enum(SCOPES);
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => plainText(1, max);
 
 const historyQuery = z.object({
   kind: z.string().trim().max(60).optional(),
@@ -96,7 +97,7 @@ export function accessRoutes(app: App, access: AccessService): void {
           clearance: level.optional(),
           scope: scope.optional(),
           departmentId: uuid.nullable().optional(),
-          reason: z.string().trim().max(500).optional(),
+          reason: note(500).optional(),
         }),
       },
     },
@@ -128,7 +129,7 @@ export function accessRoutes(app: App, access: AccessService): void {
   });
 
   const manageRoles = requirePermission('roles.manage');
-  const roleBody = z.object({ name: text(60), permissions: z.array(z.string().max(60)).max(100), reason: z.string().trim().max(500).optional() });
+  const roleBody = z.object({ name: text(60), permissions: z.array(z.string().max(60)).max(100), reason: note(500).optional() });
   app.get('/api/v1/access/roles', { preHandler: manageRoles, schema: { tags, summary: 'Roles of your tenant (built-in and custom)' } }, async (req) => ({ items: await access.listRoles(authOf(req)) }));
   app.get('/api/v1/access/catalog', { preHandler: manageRoles, schema: { tags, summary: 'Permissions you may assign (entitled modules only)' } }, async (req) => ({
     items: await access.assignableCatalog(authOf(req)),
@@ -269,7 +270,7 @@ export function accessRoutes(app: App, access: AccessService): void {
     '/api/v1/platform/access/requests/:tenantId/:id/approve',
     {
       preHandler: operatorEdit,
-      schema: { tags: ptags, summary: 'Approve (optionally effective from a date); the change is applied then', params: decideParams, body: z.object({ comment: z.string().trim().max(2000).default(''), effectiveFrom: z.coerce.date().nullish() }) },
+      schema: { tags: ptags, summary: 'Approve (optionally effective from a date); the change is applied then', params: decideParams, body: z.object({ comment: note(2000).default(''), effectiveFrom: z.coerce.date().nullish() }) },
     },
     async (req) => access.decideRequest(actorOf(authOf(req)), req.params.tenantId, req.params.id, { approve: true, comment: req.body.comment, effectiveFrom: req.body.effectiveFrom ?? null }, req.meta),
   );

@@ -1,42 +1,10 @@
 import { z } from 'zod';
-import { checkUscc, cleanText, hasControlCharacters, isValidEmail, normalizeEmail } from '../../platform/validation.js';
+import { emailField, plainText, usccField } from '../../platform/http/fields.js';
 import { CONTRACT_STATUSES } from './status.js';
 
-/** Field schemas of the contracts API; failures carry a stable code as the issue message. */
-const text = (min: number, max: number) =>
-  z
-    .string()
-    .transform((s, ctx) => {
-      if (hasControlCharacters(s)) {
-        ctx.addIssue({ code: 'custom', message: 'control_characters' });
-        return z.NEVER;
-      }
-      return cleanText(s);
-    })
-    .pipe(z.string().min(min).max(max));
-
-const uscc = z
-  .string()
-  .max(64)
-  .transform((s, ctx) => {
-    const r = checkUscc(s);
-    if (!r.ok) {
-      ctx.addIssue({ code: 'custom', message: r.code });
-      return z.NEVER;
-    }
-    return r.value;
-  });
-
-const email = z
-  .string()
-  .max(254)
-  .transform((s, ctx) => {
-    if (!isValidEmail(s)) {
-      ctx.addIssue({ code: 'custom', message: 'email_invalid' });
-      return z.NEVER;
-    }
-    return normalizeEmail(s);
-  });
+const text = plainText;
+const uscc = usccField;
+const email = emailField;
 
 export const isoDate = z
   .string()

@@ -3,6 +3,7 @@ import type { App } from '../../platform/http/app.js';
 import { MAX_UPLOAD_BYTES, limit } from '../../platform/http/app.js';
 import { AppError, fieldError } from '../../platform/http/errors.js';
 import { tooLarge } from '../../platform/files.js';
+import { note } from '../../platform/http/fields.js';
 import { authOf, requirePlatform } from '../security/guard.js';
 import { actorOf } from '../security/service.js';
 import { REJECTION_REASONS, STATUSES, registrationInput, registrationOut } from './schema.js';
@@ -187,7 +188,7 @@ export function onboardingRoutes(app: App, svc: OnboardingService): void {
     '/api/v1/platform/registrations/:id/approve',
     {
       preHandler: review,
-      schema: { tags: ptags, summary: 'Approve: provisions the tenant and its first admin in one transaction', params: idParam, body: z.object({ comment: z.string().trim().max(2000).default('') }).default({ comment: '' }) },
+      schema: { tags: ptags, summary: 'Approve: provisions the tenant and its first admin in one transaction', params: idParam, body: z.object({ comment: note(2000).default('') }).default({ comment: '' }) },
     },
     async (req) => {
       const auth = authOf(req);
@@ -203,7 +204,7 @@ export function onboardingRoutes(app: App, svc: OnboardingService): void {
         tags: ptags,
         summary: 'Reject with one or more reason codes and a comment; the applicant is mailed a link to fix and resubmit',
         params: idParam,
-        body: z.object({ reasons: z.array(z.enum(REJECTION_REASONS)).min(1).max(5), comment: z.string().trim().min(1).max(2000) }),
+        body: z.object({ reasons: z.array(z.enum(REJECTION_REASONS)).min(1).max(5), comment: note(2000, 1) }),
         response: { 200: registrationOut },
       },
     },

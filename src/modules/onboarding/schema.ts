@@ -1,62 +1,16 @@
 import { z } from 'zod';
-import { checkUscc, cleanText, hasControlCharacters, isValidEmail, normalizeEmail, normalizeMobile } from '../../platform/validation.js';
+import { emailField, mobileField, plainText, usccField } from '../../platform/http/fields.js';
 
-/**
- * Field schemas of a registration. Each normalises its value (full-width characters, spaces, case,
- * E.164) and reports failures with a stable code as the issue message (see platform/http/app.ts).
- */
-const text = (min: number, max: number) =>
-  z
-    .string()
-    .transform((s, ctx) => {
-      if (hasControlCharacters(s)) {
-        ctx.addIssue({ code: 'custom', message: 'control_characters' });
-        return z.NEVER;
-      }
-      return cleanText(s);
-    })
-    .pipe(z.string().min(min).max(max));
+const text = plainText;
 
 export const fields = {
   companyName: text(2, 100).describe('Company name as on the business license'),
-  uscc: z
-    .string()
-    .max(64)
-    .transform((s, ctx) => {
-      const r = checkUscc(s);
-      if (!r.ok) {
-        ctx.addIssue({ code: 'custom', message: r.code });
-        return z.NEVER;
-      }
-      return r.value;
-    })
-    .describe('Unified social credit code (统一社会信用代码), 18 characters; spaces, dashes, full-width and lower case are normalised'),
+  uscc: usccField.describe('Unified social credit code (统一社会信用代码), 18 characters; spaces, dashes, full-width and lower case are normalised'),
   registeredAddress: text(4, 200).describe('Registered address'),
   legalRepresentative: text(1, 50).nullable().describe('Legal representative (optional)'),
   contactName: text(1, 50).describe('Contact person'),
-  contactMobile: z
-    .string()
-    .max(32)
-    .transform((s, ctx) => {
-      const r = normalizeMobile(s);
-      if (!r.ok) {
-        ctx.addIssue({ code: 'custom', message: r.code });
-        return z.NEVER;
-      }
-      return r.value;
-    })
-    .describe('Mainland China mobile number; stored as E.164 (+86…)'),
-  contactEmail: z
-    .string()
-    .max(254)
-    .transform((s, ctx) => {
-      if (!isValidEmail(s)) {
-        ctx.addIssue({ code: 'custom', message: 'email_invalid' });
-        return z.NEVER;
-      }
-      return normalizeEmail(s);
-    })
-    .describe('Contact e-mail; becomes the first administrator’s login'),
+  contactMobile: mobileField.describe('Mainland China mobile number; stored as E.164 (+86…)'),
+  contactEmail: emailField.describe('Contact e-mail; becomes the first administrator’s login'),
 };
 
 export const registrationInput = z

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { note } from '../../platform/http/fields.js';
 import type { App } from '../../platform/http/app.js';
 import { notFound } from '../../platform/http/errors.js';
 import { authOf, requirePlatform, requireTenant, tenantOf } from '../security/guard.js';
@@ -48,7 +49,7 @@ export function tenantsRoutes(app: App, tenants: TenantsService): void {
         tags: ['platform'],
         summary: 'Set a tenant’s state: restricted = read-only, suspended = billing and export only, terminated = ends all sessions',
         params: z.object({ id: z.uuid() }),
-        body: z.object({ status: z.enum(['active', 'restricted', 'suspended', 'terminated']), reason: z.string().trim().min(1).max(2000) }),
+        body: z.object({ status: z.enum(['active', 'restricted', 'suspended', 'terminated']), reason: note(2000, 1) }),
         response: { 200: tenantOut },
       },
     },
