@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { extractText } from 'unpdf';
+import { convertCOSEtoPKCS } from '@simplewebauthn/server/helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, Client, createTestEnv, multipart, type TestEnv } from './helpers.js';
 import { asSystem, codeFromMail, contractInput, inDays, makeTenant, ok, type TestTenant, type UserClient } from './contracts-helpers.js';
@@ -87,9 +88,11 @@ describe('contracts: signing with a passkey (Electronic Signature Law art. 13)',
     const ev = row.signature_evidence;
     expect(ev.payload).toEqual(o.payload);
     expect(JSON.parse(Buffer.from(ev.clientDataJSON!, 'base64url').toString()).challenge).toBe(o.options.challenge);
-    const cose = ev.publicKeyCose!;
-    expect(cose.length).toBeGreaterThan(20);
-    const jwkPub = crypto.createPublicKey({ key: key.publicJwk(), format: 'jwk' });
+    // The stored COSE key decodes to the authenticator's public key (EC2, P-256: 0x04 ‖ x ‖ y).
+    const point = Buffer.from(convertCOSEtoPKCS(new Uint8Array(Buffer.from(ev.publicKeyCose!, 'base64url'))));
+    const jwk = { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33, 65).toString('base64url') };
+    expect({ x: jwk.x, y: jwk.y }).toEqual({ x: key.publicJwk().x, y: key.publicJwk().y });
+    const jwkPub = crypto.createPublicKey({ key: jwk, format: 'jwk' });
     const data = Buffer.concat([Buffer.from(ev.authenticatorData!, 'base64url'), crypto.createHash('sha256').update(Buffer.from(ev.clientDataJSON!, 'base64url')).digest()]);
     expect(crypto.verify('sha256', data, jwkPub, Buffer.from(ev.signature!, 'base64url'))).toBe(true);
 
