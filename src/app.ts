@@ -26,7 +26,7 @@ export function createServices(ctx: AppContext) {
   const access = accessService(ctx);
   const tenants = tenantsService(ctx, access);
   const onboarding = onboardingService(ctx, tenants);
-  const contracts = contractsService(ctx, access);
+  const contracts = contractsService(ctx, access, security);
   return { security, access, tenants, onboarding, contracts };
 }
 

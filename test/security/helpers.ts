@@ -107,6 +107,11 @@ export class SoftAuthenticator {
     };
   }
 
+  /** The public key (JWK), to check stored signatures independently. */
+  publicJwk(): crypto.JsonWebKey {
+    return this.keys.publicKey.export({ format: 'jwk' });
+  }
+
   /** navigator.credentials.get() for the given options. */
   authenticate(options: { challenge: string }, origin = this.origin) {
     this.signCount += 1;

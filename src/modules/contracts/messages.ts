@@ -29,4 +29,9 @@ addMessages({
   seal_not_ready: { zh: '合同尚未完成签署盖章。', en: 'The contract has not been sealed yet.' },
   verify_pdf_required: { zh: '请上传 PDF 文件。', en: 'Upload a PDF file.' },
   user_not_found: { zh: '用户不存在。', en: 'No such user.' },
+  passkey_not_registered: { zh: '您还没有注册通行密钥，请使用邮件验证码签署。', en: 'You have no registered passkey; sign with an e-mail code.' },
+  passkey_challenge_missing: { zh: '请先获取通行密钥签署请求。', en: 'Request the passkey signing options first.' },
+  passkey_challenge_expired: { zh: '通行密钥签署请求已过期，请重试。', en: 'The passkey signing request expired; try again.' },
+  passkey_invalid: { zh: '通行密钥验证失败。', en: 'The passkey could not be verified.' },
+  document_changed: { zh: '合同内容在签署请求发出后已变更，请重新签署。', en: 'The contract changed after the signing request was issued; sign again.' },
 });

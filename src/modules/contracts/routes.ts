@@ -6,8 +6,9 @@ import { AppError, fieldError } from '../../platform/http/errors.js';
 import { sniffUpload, tooLarge } from '../../platform/files.js';
 import { authOf, requireTenant } from '../security/guard.js';
 import type { ContractsService, Upload } from './service.js';
+import type { AuthenticationResponseJSON } from '../security/webauthn.js';
 import {
-  archiveInput, codeInput, createContract, createTemplate, decisionInput, listQuery, settingsInput, signersInput,
+  archiveInput, codeInput, passkeyInput, createContract, createTemplate, decisionInput, listQuery, settingsInput, signersInput,
   startSigning, updateContract, workflowInput,
 } from './schema.js';
 
@@ -112,6 +113,13 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
   app.post('/api/v1/contracts/:id/sign/code', { ...pre, schema: { tags, summary: 'Internal signer: e-mail a 6-digit code (10 minutes)', params: idParam } }, async (req, reply) => {
     reply.status(202).send(await svc.requestInternalCode(authOf(req), req.params.id));
   });
+  app.post('/api/v1/contracts/:id/sign/passkey/options', { ...pre, schema: { tags, summary: 'Internal signer with a passkey: WebAuthn options whose challenge binds the document hash, signer and time (single use, 5 minutes)', params: idParam } }, async (req) =>
+    svc.passkeySignOptions(authOf(req), req.params.id),
+  );
+  app.post('/api/v1/contracts/:id/sign/passkey', { ...pre, schema: { tags, summary: 'Internal signer: sign with a passkey assertion (method passkey)', params: idParam, body: passkeyInput } }, async (req) =>
+    // The browser's WebAuthn JSON is verified cryptographically by @simplewebauthn/server.
+    svc.signWithPasskey(authOf(req), req.params.id, req.body.response as unknown as AuthenticationResponseJSON, req.meta),
+  );
   app.post('/api/v1/contracts/:id/sign', { ...pre, schema: { tags, summary: 'Internal signer: sign with the e-mail code', params: idParam, body: codeInput } }, async (req) =>
     svc.signInternal(authOf(req), req.params.id, req.body.code, req.meta),
   );

@@ -146,6 +146,9 @@ export const signerInput = z.discriminatedUnion('kind', [
 export const signersInput = z.object({ signers: z.array(signerInput).min(1).max(20) });
 export const startSigning = z.object({ deadline: isoDate });
 export const decisionInput = z.object({ comment: text(1, 1000).optional() });
+export const passkeyInput = z.object({
+  response: z.object({ id: z.string().min(1).max(1024), rawId: z.string(), type: z.literal('public-key'), response: z.object({ clientDataJSON: z.string(), authenticatorData: z.string(), signature: z.string(), userHandle: z.string().optional() }).loose() }).loose(),
+});
 export const codeInput = z.object({ code: z.string().trim().regex(/^\d{6}$/, 'code_invalid') });
 export const archiveInput = z.object({ retentionYears: z.number().int().min(1).max(100).optional() });
 export const settingsInput = z.object({ watermarkDownloads: z.boolean().optional(), retentionYears: z.number().int().min(1).max(100).optional() });

@@ -76,6 +76,15 @@ export interface SignatureLine {
   method: string;
   signedAt: Date;
   ip: string | null;
+  /** For passkey signatures: the credential that signed (its assertion is kept with the signer record). */
+  credentialId?: string | null;
+}
+
+/** How a signer confirmed, as printed on the seal: passkey (signer-controlled key) or an e-mail code. */
+export function methodLabel(method: string): string {
+  if (method === 'passkey') return '通行密钥 Passkey (WebAuthn)';
+  if (method === 'email_code') return '邮件验证码 E-mail code';
+  return method;
 }
 export interface AuditLine {
   at: Date;
@@ -136,7 +145,7 @@ export async function sealPdf(
       doc.fontSize(10.5);
       for (const s of signatures) {
         doc.text(`${s.party}：${s.name}`);
-        doc.fontSize(9).fillColor('#444').text(`签署时间 Signed at: ${shanghai(s.signedAt)}   方式 Method: ${s.method}   IP: ${s.ip ?? '-'}`);
+        doc.fontSize(9).fillColor('#444').text(`签署时间 Signed at: ${shanghai(s.signedAt)}   方式 Method: ${methodLabel(s.method)}   IP: ${s.ip ?? '-'}`);
         doc.fillColor('#000').fontSize(10.5).moveDown(0.6);
       }
       doc.addPage();
@@ -145,6 +154,11 @@ export async function sealPdf(
       doc.text(`合同编号 No.: ${c.number}`);
       doc.text(`原文 SHA-256 (original): ${c.originalSha256}`);
       doc.text(`平台印章证书 Seal certificate SHA-256: ${cert.fingerprint}`).moveDown();
+      doc.text('签署方式 / Signing methods');
+      for (const s of signatures) {
+        doc.text(`  ${s.party}：${s.name} — ${methodLabel(s.method)}${s.credentialId ? `  (credential ${s.credentialId})` : ''}`);
+      }
+      doc.moveDown();
       for (const e of events) {
         doc.text(`${shanghai(e.at)}  ${e.action}  ${e.actor}${e.method ? `  [${e.method}]` : ''}`);
         doc.fillColor('#555').text(`    IP ${e.ip ?? '-'} · ${e.userAgent ?? '-'}`).fillColor('#000');

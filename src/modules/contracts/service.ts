@@ -8,7 +8,8 @@ import { randomDigits, randomToken, sha256, timingSafeEqualStr } from '../../pla
 import { sniffUpload } from '../../platform/files.js';
 import { simpleHtml } from '../../platform/mail.js';
 import { MAX_UPLOAD_BYTES } from '../../platform/http/app.js';
-import { actorOf, type Auth } from '../security/service.js';
+import { actorOf, type Auth, type SecurityService } from '../security/service.js';
+import type { AuthenticationResponseJSON } from '../security/webauthn.js';
 import { assertMayApprove, mayApprove } from './policy.js';
 import type { AccessService } from '../access/service.js';
 import type { Permission } from '../access/catalog.js';
@@ -109,7 +110,22 @@ type Scope = Awaited<ReturnType<AccessService['applyDataScope']>>;
 
 export type ContractsAccess = Pick<AccessService, 'checkTx' | 'applyDataScope' | 'applySystemScope' | 'recordDenial' | 'usersWithPermission' | 'departmentHead'>;
 
-export function contractsService(ctx: AppContext, access: ContractsAccess) {
+/** What contracts use of the security module: the signer's passkeys (wired in src/app.ts). */
+export type ContractsPasskeys = Pick<SecurityService, 'passkeyOptionsTx' | 'verifyPasskeyTx' | 'hasPasskeyTx'>;
+
+const PASSKEY_CHALLENGE_TTL_MS = 5 * 60 * 1000;
+
+/** JSON with keys sorted at every level: the exact bytes whose SHA-256 is the passkey challenge. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function contractsService(ctx: AppContext, access: ContractsAccess, passkeys: ContractsPasskeys) {
   const { db, keys } = ctx;
   const tz = (auth: Auth) => auth.tenant?.timeZone ?? 'Asia/Shanghai';
   const tenantOf = (auth: Auth) => {
@@ -301,6 +317,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess) {
   type SignerRow = {
     id: string; contract_id: string; step: number; kind: string; user_id: string | null; name: string; email: string; party_name: string | null;
     status: string; code_hash: string | null; code_expires_at: Date | null; code_attempts: number; link_expires_at: Date | null;
+    passkey_challenge: string | null; passkey_payload: Record<string, unknown> | null; passkey_challenge_expires_at: Date | null;
   };
 
   /** Checks that `signer` may act now (nothing is written when it may not). */
@@ -338,6 +355,12 @@ export function contractsService(ctx: AppContext, access: ContractsAccess) {
       [s.id, ctx.now(), meta.ip ?? null, meta.userAgent?.slice(0, 512) ?? null],
     );
     await rec(tx, null, tenantId, 'contract.sign', c, meta, { signerId: s.id, signer: s.name, party: s.party_name, step: s.step, method: 'email_code' }, actor);
+    await continueAfterSignature(tx, tenantId, c, s, meta);
+    return { wrongCode: false as const };
+  }
+
+  /** After a signature: open the next step, or seal after the last signer. */
+  async function continueAfterSignature(tx: Tx, tenantId: string, c: ContractRow, s: SignerRow, meta: RequestMeta) {
     const next = await currentSigningStep(tx, c.id);
     if (next === null) {
       await seal(tx, tenantId, c, meta);
@@ -345,7 +368,27 @@ export function contractsService(ctx: AppContext, access: ContractsAccess) {
       const exp = await tx.one<{ d: Date | null }>(`SELECT max(link_expires_at) AS d FROM contract_signers WHERE contract_id = $1`, [c.id]);
       await openStep(tx, tenantId, c, next, exp.d ?? endOfDayIn('Asia/Shanghai', addDays(dayIn('Asia/Shanghai', ctx.now()), 7)));
     }
-    return { wrongCode: false as const };
+  }
+
+  /** The payload a passkey signature binds: the document's SHA-256, the contract and version, the signer and the time. */
+  async function passkeyPayload(tx: Tx, c: ContractRow, s: SignerRow, userId: string) {
+    const v = await repo.versionBody(tx, c.id, c.current_version);
+    if (!v) throw new AppError(404, 'version_not_found');
+    return { docSha256: v.body_sha256, contractId: c.id, version: Number(c.current_version), signerId: s.id, userId, issuedAt: ctx.now().toISOString() };
+  }
+
+  async function internalSigner(tx: Tx, auth: Auth, contractId: string): Promise<SignerRow> {
+    const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE contract_id = $1 AND user_id = $2`, [contractId, auth.user.id]);
+    if (!s) throw new AppError(403, 'contract_forbidden', { permission: 'contracts.sign' });
+    return s;
+  }
+
+  /** A failed passkey attempt still spends the challenge (single use): cleared in its own transaction. */
+  async function spendPasskeyChallenge(tenantId: string, signerId: string) {
+    await db.tenant(tenantId, async (tx) => {
+      await access.applySystemScope(tx, tenantId, 'signing.passkey_failed');
+      await tx.execute(`UPDATE contract_signers SET passkey_challenge = NULL, passkey_payload = NULL, passkey_challenge_expires_at = NULL WHERE id = $1`, [signerId]);
+    });
   }
 
   async function seal(tx: Tx, tenantId: string, c: ContractRow, meta: RequestMeta) {
@@ -355,8 +398,8 @@ export function contractsService(ctx: AppContext, access: ContractsAccess) {
     const body = await bodyOf(tx, tenantId, c.id, c.current_version);
     const original = await renderContractPdf({ number: c.number, title: c.title, body, at });
     const originalSha = sha256(original).toString('hex');
-    const signers = await tx.query<{ name: string; party_name: string | null; kind: string; method: string; signed_at: Date; ip: string | null; step: number }>(
-      `SELECT name, party_name, kind, method, signed_at, ip, step FROM contract_signers WHERE contract_id = $1 ORDER BY step, signed_at`,
+    const signers = await tx.query<{ name: string; party_name: string | null; kind: string; method: string; signed_at: Date; ip: string | null; step: number; credential_id: string | null }>(
+      `SELECT name, party_name, kind, method, signed_at, ip, step, credential_id FROM contract_signers WHERE contract_id = $1 ORDER BY step, signed_at`,
       [c.id],
     );
     const tenant = await tx.one<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [tenantId]);
@@ -364,7 +407,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess) {
     const cert = loadSealCert(ctx.config.dataDir);
     const sealed = await sealPdf(
       { number: c.number, title: c.title, body, at, originalSha256: originalSha },
-      signers.map((s) => ({ name: s.name, party: s.party_name ?? tenant.name, method: s.method, signedAt: s.signed_at, ip: s.ip })),
+      signers.map((s) => ({ name: s.name, party: s.party_name ?? tenant.name, method: s.method, signedAt: s.signed_at, ip: s.ip, credentialId: s.credential_id })),
       events.map((e) => ({ at: e.occurred_at, action: e.action, actor: e.actor_label ?? e.actor_kind, ip: e.ip, userAgent: e.user_agent, method: (e.details.method as string) ?? null })),
       cert,
     );
@@ -378,7 +421,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess) {
     );
     await tx.execute(
       `INSERT INTO sealed_documents (sha256, owner_tenant_id, contract_id, number, title, signers, sealed_at) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
-      [sealedSha, tenantId, c.id, c.number, c.title, JSON.stringify(signers.map((s) => ({ name: s.name, party: s.party_name ?? tenant.name, signedAt: s.signed_at, method: s.method }))), at],
+      [sealedSha, tenantId, c.id, c.number, c.title, JSON.stringify(signers.map((s) => ({ name: s.name, party: s.party_name ?? tenant.name, signedAt: s.signed_at, method: s.method, ...(s.credential_id ? { credentialId: s.credential_id } : {}) }))), at],
     );
     assertTransition(c.status, 'signed');
     await repo.updateFields(tx, c.id, { status: 'signed', signing_date: c.signing_date ?? dayIn('Asia/Shanghai', at) });
@@ -549,7 +592,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess) {
               )
             : [];
           const signers = await tx.query(
-            `SELECT id, step, kind, user_id AS "userId", name, email, party_name AS "partyName", status, signed_at AS "signedAt", method, link_expires_at AS "linkExpiresAt"
+            `SELECT id, step, kind, user_id AS "userId", name, email, party_name AS "partyName", status, signed_at AS "signedAt", method, credential_id AS "credentialId", link_expires_at AS "linkExpiresAt"
                FROM contract_signers WHERE contract_id = $1 ORDER BY step, created_at`,
             [id],
           );
@@ -839,6 +882,80 @@ export function contractsService(ctx: AppContext, access: ContractsAccess) {
       if (r.wrongCode) {
         await recordWrongCode(tenantId, r.signerId);
         throw fieldError('code', 'code_invalid');
+      }
+      return r.contract;
+    },
+
+    /**
+     * Internal signer with a registered passkey: WebAuthn options whose challenge is
+     * base64url(SHA-256(canonical JSON {docSha256, contractId, version, signerId, userId, issuedAt})),
+     * stored on the signer (single use, 5 minutes).
+     */
+    async passkeySignOptions(auth: Auth, id: string) {
+      return run(auth, 'contracts.sign', id, {}, async (tx) => {
+        const c = await load(tx, id, true);
+        const s = await internalSigner(tx, auth, id);
+        await assertTurn(tx, c, s);
+        const payload = await passkeyPayload(tx, c, s, auth.user.id);
+        const digest = sha256(canonicalJson(payload));
+        const options = await passkeys.passkeyOptionsTx(tx, auth.user.id, digest);
+        if (!options) throw conflict('passkey_not_registered');
+        const expires = new Date(ctx.now().getTime() + PASSKEY_CHALLENGE_TTL_MS);
+        await tx.execute(
+          `UPDATE contract_signers SET passkey_challenge = $2, passkey_payload = $3, passkey_challenge_expires_at = $4 WHERE id = $1`,
+          [s.id, options.challenge, JSON.stringify(payload), expires],
+        );
+        return { options, payload, expiresAt: expires };
+      });
+    },
+
+    /** Internal signer: sign with a passkey assertion over the challenge from passkeySignOptions. */
+    async signWithPasskey(auth: Auth, id: string, response: AuthenticationResponseJSON, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      const r = await run(auth, 'contracts.sign', id, meta, async (tx) => {
+        const c = await load(tx, id, true);
+        const s = await internalSigner(tx, auth, id);
+        await assertTurn(tx, c, s);
+        if (!s.passkey_challenge || !s.passkey_payload || !s.passkey_challenge_expires_at) throw conflict('passkey_challenge_missing');
+        const fail = (code: string) => ({ failed: code, signerId: s.id }) as const;
+        if (s.passkey_challenge_expires_at.getTime() <= ctx.now().getTime()) return fail('passkey_challenge_expired');
+        // The challenge binds the document: refuse if the content changed since it was issued.
+        const current = await passkeyPayload(tx, c, s, auth.user.id);
+        const bound = s.passkey_payload;
+        if (bound.docSha256 !== current.docSha256 || Number(bound.version) !== current.version || bound.contractId !== c.id || bound.signerId !== s.id || bound.userId !== auth.user.id) {
+          return fail('document_changed');
+        }
+        if (sha256(canonicalJson(bound)).toString('base64url') !== s.passkey_challenge) return fail('passkey_invalid');
+        const v = await passkeys.verifyPasskeyTx(tx, auth.user.id, response, s.passkey_challenge);
+        if (!v) return fail('passkey_invalid');
+        const evidence = {
+          payload: bound,
+          challenge: s.passkey_challenge,
+          credentialId: v.credentialId,
+          publicKeyCose: v.publicKey,
+          counter: v.counter,
+          clientDataJSON: response.response.clientDataJSON,
+          authenticatorData: response.response.authenticatorData,
+          signature: response.response.signature,
+          userHandle: response.response.userHandle ?? null,
+        };
+        await tx.execute(
+          `UPDATE contract_signers SET status = 'signed', signed_at = $2, method = 'passkey', ip = $3, user_agent = $4, code_hash = NULL,
+                  passkey_challenge = NULL, passkey_payload = NULL, passkey_challenge_expires_at = NULL, credential_id = $5, signature_evidence = $6
+            WHERE id = $1 AND status = 'pending'`,
+          [s.id, ctx.now(), meta.ip ?? null, meta.userAgent?.slice(0, 512) ?? null, v.credentialId, JSON.stringify(evidence)],
+        );
+        await rec(tx, null, tenantId, 'contract.sign', c, meta, {
+          signerId: s.id, signer: s.name, party: s.party_name, step: s.step, method: 'passkey', credentialId: v.credentialId, docSha256: bound.docSha256, challenge: s.passkey_challenge,
+        }, actorOf(auth));
+        await continueAfterSignature(tx, tenantId, c, s, meta);
+        return { failed: null, signerId: s.id, contract: view(await load(tx, id)) };
+      });
+      if (r.failed !== null) {
+        await spendPasskeyChallenge(tenantId, r.signerId);
+        await audit.recordAlone(ctx.db, { tenantId, actor: actorOf(auth), action: 'contract.sign_failed', outcome: 'failure', objectType: 'contract', objectId: id, details: { method: 'passkey', reason: r.failed }, meta });
+        if (r.failed === 'document_changed') throw conflict('document_changed');
+        throw fieldError('response', r.failed);
       }
       return r.contract;
     },

@@ -809,6 +809,37 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
       });
     },
 
+    /**
+     * For other modules (contract signing): WebAuthn options for the user's registered passkeys with a
+     * challenge chosen by the caller (e.g. a hash binding a document), or null when the user has none.
+     */
+    async passkeyOptionsTx(tx: Tx, userId: string, challenge: Uint8Array) {
+      const creds = await credentials(tx, userId);
+      if (!creds.length) return null;
+      return authenticationOptions(ctx.config, creds, challenge);
+    },
+
+    async hasPasskeyTx(tx: Tx, userId: string): Promise<boolean> {
+      return (await credentials(tx, userId)).length > 0;
+    },
+
+    /**
+     * Verifies an assertion against one of the user's own registered passkeys and the expected challenge;
+     * the counter moves forward. Returns the credential's id and public key (COSE) so that the caller can
+     * keep the evidence verifiable later, or null.
+     */
+    async verifyPasskeyTx(tx: Tx, userId: string, response: AuthenticationResponseJSON, expectedChallenge: string) {
+      const cred = await tx.maybeOne<StoredCredential>(
+        `SELECT id, public_key, counter, transports FROM webauthn_credentials WHERE id = $1 AND user_id = $2`,
+        [response.id, userId],
+      );
+      if (!cred) return null;
+      const r = await verifyAuthentication(ctx.config, response, expectedChallenge, cred);
+      if (!r) return null;
+      await tx.execute(`UPDATE webauthn_credentials SET counter = $2, last_used_at = $3 WHERE id = $1`, [cred.id, r.newCounter, ctx.now()]);
+      return { credentialId: cred.id, publicKey: Buffer.from(cred.public_key).toString('base64url'), counter: r.newCounter };
+    },
+
     /** Sets the phone number for SMS codes (unverified) and sends it a verification code. */
     async phoneBegin(auth: Auth, phone: string, meta: RequestMeta) {
       const now = ctx.now();

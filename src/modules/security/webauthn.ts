@@ -52,10 +52,11 @@ export async function verifyRegistration(config: Config, response: RegistrationR
   return { id: c.id, publicKey: Buffer.from(c.publicKey), counter: c.counter, transports: (c.transports ?? []) as string[] };
 }
 
-export async function authenticationOptions(config: Config, creds: StoredCredential[]) {
+export async function authenticationOptions(config: Config, creds: StoredCredential[], challenge?: Uint8Array) {
   const rp = relyingParty(config);
   return generateAuthenticationOptions({
     rpID: rp.rpID,
+    ...(challenge ? { challenge: new Uint8Array(challenge) } : {}),
     allowCredentials: creds.map((c) => ({ id: c.id, transports: c.transports as AuthenticatorTransport[] })),
     userVerification: 'preferred',
   });

@@ -5,6 +5,7 @@ import { usePermissions } from './usePermissions';
 import { useParams } from 'react-router-dom';
 import ProblemAlert from '../../components/ProblemAlert';
 import { useAuth } from '../../auth';
+import PasskeySign from './PasskeySign';
 import { contractsApi, STATUS_COLORS, yuan, type ContractDetail as Detail, type DiffPart } from './contractsApi';
 
 interface SignerDraft {
@@ -281,6 +282,7 @@ export default function ContractDetail() {
                         </>
                       )}
                       {c.signers[i] && <Tag color={c.signers[i]!.status === 'signed' ? 'success' : 'default'}>{c.signers[i]!.status}</Tag>}
+                      {c.signers[i]?.method && <Tag data-testid={`signer-method-${i}`}>{t(`contracts.passkey.method.${c.signers[i]!.method}`, { defaultValue: c.signers[i]!.method })}</Tag>}
                     </Space>
                   ))}
                   {['draft', 'in_approval', 'approved'].includes(c.status) && (
@@ -303,6 +305,7 @@ export default function ContractDetail() {
                   )}
                   {c.status === 'signing' && mySigner && (
                     <Space>
+                      <PasskeySign contractId={id} busy={busy} act={act} />
                       <Button data-testid="request-code" loading={busy} onClick={() => act(() => contractsApi.requestCode(id))}>{t('contracts.detail.requestCode')}</Button>
                       <Input data-testid="sign-code" maxLength={6} style={{ width: 140 }} placeholder={t('contracts.detail.code')} value={code} onChange={(e) => setCode(e.target.value)} />
                       <Button type="primary" data-testid="sign-button" loading={busy} onClick={() => act(() => contractsApi.sign(id, code))}>{t('contracts.detail.sign')}</Button>

@@ -39,7 +39,7 @@ export default function VerifyPage() {
                 <Typography.Paragraph style={{ marginTop: 12 }}>
                   {r.document.number} · {r.document.title} · {new Date(r.document.sealedAt).toLocaleString()}
                 </Typography.Paragraph>
-                <List header={t('contracts.verify.signers')} dataSource={r.document.signers} renderItem={(s) => <List.Item>{s.party} · {s.name} · {new Date(s.signedAt).toLocaleString()} · {s.method}</List.Item>} />
+                <List header={t('contracts.verify.signers')} dataSource={r.document.signers} renderItem={(s) => <List.Item>{s.party} · {s.name} · {new Date(s.signedAt).toLocaleString()} · {t(`contracts.passkey.method.${s.method}`, { defaultValue: s.method })}</List.Item>} />
               </>
             )}
             <Typography.Text type="secondary" copyable>SHA-256 {r.sha256}</Typography.Text>

@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 import { api } from '../../api';
 
 export interface Counterparty {
@@ -40,6 +41,7 @@ export interface Signer {
   status: string;
   signedAt: string | null;
   method: string | null;
+  credentialId?: string | null;
 }
 
 export interface ContractDetail extends Contract {
@@ -95,6 +97,8 @@ export const contractsApi = {
   startSigning: (id: string, deadline: string) => api.post<Contract>(`/contracts/${id}/signing`, { deadline }),
   requestCode: (id: string) => api.post<{ sentTo: string }>(`/contracts/${id}/sign/code`),
   sign: (id: string, code: string) => api.post<Contract>(`/contracts/${id}/sign`, { code }),
+  passkeyOptions: (id: string) => api.post<{ options: PublicKeyCredentialRequestOptionsJSON; payload: Record<string, unknown>; expiresAt: string }>(`/contracts/${id}/sign/passkey/options`),
+  signWithPasskey: (id: string, response: AuthenticationResponseJSON) => api.post<Contract>(`/contracts/${id}/sign/passkey`, { response }),
   audit: (id: string) => api.get<Array<{ occurred_at: string; action: string; actor_label: string | null; actor_kind: string; ip: string | null; outcome: string }>>(`/contracts/${id}/audit`),
   upload: (id: string, file: File) => {
     const fd = new FormData();

@@ -2,6 +2,7 @@
 export const contractsZh = {
   nav: '合同',
   dashboardNav: '合同看板',
+  passkey: { sign: '用通行密钥签署', method: { passkey: '通行密钥', email_code: '邮件验证码' } },
   list: { title: '合同', new: '新建合同', search: '搜索标题、相对方、编号或正文（如：违约责任）', status: '状态', type: '类型', party: '相对方', minAmount: '最低金额（元）', maxAmount: '最高金额（元）', tag: '标签', from: '签订日期起', to: '签订日期止', total: '共 {{total}} 份' },
   fields: { number: '合同编号', title: '合同名称', type: '合同类型', counterparty: '相对方', uscc: '统一社会信用代码', amount: '金额（元）', startDate: '开始日期', endDate: '结束日期', signingDate: '签订日期', sensitivity: '密级', tags: '标签', body: '合同正文', status: '状态', updatedAt: '更新时间', archiveNumber: '档案号', retentionUntil: '保管期限至', autoRenew: '自动续约' },
   status: { draft: '草稿', in_approval: '审批中', approved: '已审批', signing: '签署中', signed: '已签署', archived: '已归档', withdrawn: '已撤回', terminated: '已终止', expired: '已到期' },
@@ -16,6 +17,7 @@ export const contractsZh = {
 export const contractsEn: typeof contractsZh = {
   nav: 'Contracts',
   dashboardNav: 'Contract dashboard',
+  passkey: { sign: 'Sign with passkey', method: { passkey: 'Passkey', email_code: 'E-mail code' } },
   list: { title: 'Contracts', new: 'New contract', search: 'Search title, party, number or text (e.g. 违约责任)', status: 'Status', type: 'Type', party: 'Counterparty', minAmount: 'Min amount (CNY)', maxAmount: 'Max amount (CNY)', tag: 'Tag', from: 'Signed from', to: 'Signed to', total: '{{total}} in total' },
   fields: { number: 'Number', title: 'Title', type: 'Type', counterparty: 'Counterparty', uscc: 'USCC', amount: 'Amount (CNY)', startDate: 'Start date', endDate: 'End date', signingDate: 'Signing date', sensitivity: 'Sensitivity', tags: 'Tags', body: 'Contract text', status: 'Status', updatedAt: 'Updated', archiveNumber: 'Archive number', retentionUntil: 'Retain until', autoRenew: 'Auto-renew' },
   status: { draft: 'Draft', in_approval: 'In approval', approved: 'Approved', signing: 'Signing', signed: 'Signed', archived: 'Archived', withdrawn: 'Withdrawn', terminated: 'Terminated', expired: 'Expired' },
