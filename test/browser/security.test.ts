@@ -8,6 +8,12 @@ import { SCREENSHOTS, newPage, startBrowserEnv, type BrowserEnv } from './harnes
 const code = (secret: string, at: Date) =>
   generate({ secret, epoch: Math.floor(at.getTime() / 1000), period: 30, digits: 6, algorithm: 'sha1' });
 
+/** Waits out the last seconds of a 30-second step, so that a code is not typed as its step ends. */
+async function freshStep(): Promise<void> {
+  const intoStep = (Date.now() / 1000) % 30;
+  if (intoStep > 24) await new Promise((r) => setTimeout(r, (30 - intoStep + 0.5) * 1000));
+}
+
 /** Enrol TOTP, sign out, sign in with the code, see the session list and revoke one. */
 describe('multi-factor sign-in in the browser', () => {
   let b: BrowserEnv;
@@ -35,6 +41,7 @@ describe('multi-factor sign-in in the browser', () => {
     await page.getByTestId('totp-qr').waitFor();
     const secret = ((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s/g, '');
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    await freshStep();
     await page.getByTestId('totp-code').fill(await code(secret, new Date()));
     await page.getByTestId('totp-confirm').click();
     await page.getByTestId('recovery-codes').waitFor();
@@ -50,6 +57,7 @@ describe('multi-factor sign-in in the browser', () => {
     await page.getByTestId('login-submit').click();
     await page.getByTestId('mfa-code').waitFor();
     // The enrolment code was used once; the next time step's code (one step of drift) is new.
+    await freshStep();
     await page.getByTestId('mfa-code').fill(await code(secret, new Date(Date.now() + 30_000)));
     await page.getByTestId('mfa-submit').click();
     await page.getByTestId('tenant-home').waitFor();
