@@ -55,4 +55,18 @@ describe('contracts UI: declining to sign', () => {
     await expect.poll(() => mp.getByTestId('signer-history').innerText()).toContain('违约金比例过高');
     await mc.close();
   });
+
+  it('a tenant admin sets the reminder intervals on the contract dashboard', async () => {
+    const admin = await A.user(['tenant_admin'], '管理员');
+    const ctx = await b.browser.newContext({ locale: 'zh-CN', baseURL: b.baseUrl, viewport: { width: 1366, height: 900 } });
+    await ctx.addCookies(Object.entries(admin.cookies).map(([name, value]) => ({ name, value, url: b.baseUrl })));
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto('/tenant/contracts/dashboard');
+    await page.getByTestId('reminder-settings').waitFor({ timeout: 45_000 });
+    await page.getByTestId('setting-approvalOverdueDays').fill('5');
+    await page.getByTestId('save-reminder-settings').click();
+    await expect.poll(async () => ok<{ approvalOverdueDays: number }>(await admin.get('/api/v1/contract-settings')).approvalOverdueDays).toBe(5);
+    await ctx.close();
+  });
 });

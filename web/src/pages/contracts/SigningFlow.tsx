@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { Button, Input, Modal, Table, Tag } from 'antd';
+import { useEffect, useState } from 'react';
+import { Button, Card, Form, Input, InputNumber, Modal, Table, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
 import ProblemAlert from '../../components/ProblemAlert';
@@ -75,5 +75,41 @@ export function SignerHistory({ rows }: { rows: SignerHistoryRow[] | undefined }
         { title: t('contracts.signingFlow.reason'), dataIndex: 'declineReason' },
       ]}
     />
+  );
+}
+
+interface ReminderSettings {
+  signingReminderDays: number;
+  signingReminderMax: number;
+  approvalOverdueDays: number;
+}
+
+/** Tenant settings of the reminder job (templates.manage; the API enforces it). */
+export function ReminderSettingsCard() {
+  const { t } = useTranslation();
+  const [s, setS] = useState<ReminderSettings | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    api.get<ReminderSettings>('/contract-settings').then(setS, setError);
+  }, []);
+  if (!s) return null;
+  const field = (key: keyof ReminderSettings, min: number, max: number) => (
+    <Form.Item label={t(`contracts.signingFlow.${key}`)}>
+      <InputNumber data-testid={`setting-${key}`} min={min} max={max} value={s[key]} onChange={(v) => { setSaved(false); setS({ ...s, [key]: Number(v ?? min) }); }} />
+    </Form.Item>
+  );
+  return (
+    <Card title={t('contracts.signingFlow.settings')} data-testid="reminder-settings">
+      <ProblemAlert error={error} />
+      <Form layout="inline">
+        {field('signingReminderDays', 1, 30)}
+        {field('signingReminderMax', 0, 20)}
+        {field('approvalOverdueDays', 1, 60)}
+        <Button type="primary" data-testid="save-reminder-settings" onClick={() => api.patch<ReminderSettings>('/contract-settings', s).then((r) => { setS(r); setSaved(true); setError(null); }, setError)}>
+          {saved ? t('contracts.create.saved') : t('contracts.signingFlow.save')}
+        </Button>
+      </Form>
+    </Card>
   );
 }
