@@ -28,6 +28,8 @@ addMessages({
   deadline_past: { zh: '签署截止日不能早于今天。', en: 'The signing deadline cannot be in the past.' },
   seal_not_ready: { zh: '合同尚未完成签署盖章。', en: 'The contract has not been sealed yet.' },
   verify_pdf_required: { zh: '请上传 PDF 文件。', en: 'Upload a PDF file.' },
+  signing_link_declined: { zh: '该签署链接已失效：有签署人拒签，本轮签署已终止。如发起方重新发起签署，您会收到新的链接。', en: 'This signing link no longer works: a signer declined and this signing round has ended. If signing is restarted you will receive a new link.' },
+  signing_link_changed: { zh: '该签署链接已失效：合同内容已修改，此前的签署已作废。轮到您签署新版本时会收到新的链接。', en: 'This signing link no longer works: the contract was changed and earlier signatures are void. You will receive a new link when it is your turn to sign the new version.' },
   user_not_found: { zh: '用户不存在。', en: 'No such user.' },
   passkey_not_registered: { zh: '您还没有注册通行密钥，请使用邮件验证码签署。', en: 'You have no registered passkey; sign with an e-mail code.' },
   passkey_challenge_missing: { zh: '请先获取通行密钥签署请求。', en: 'Request the passkey signing options first.' },

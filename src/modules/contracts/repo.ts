@@ -182,16 +182,22 @@ export const repo = {
     return tx.maybeOne<UserRow>(`SELECT id, email, name, roles FROM users WHERE id = $1 AND status = 'active'`, [id]);
   },
   async settings(tx: Tx) {
-    const r = await tx.maybeOne<{ watermark_downloads: boolean; retention_years: number }>(
-      `SELECT watermark_downloads, retention_years FROM contract_settings`,
+    const r = await tx.maybeOne<{ watermark_downloads: boolean; retention_years: number; signing_reminder_days: number; signing_reminder_max: number; approval_overdue_days: number }>(
+      `SELECT watermark_downloads, retention_years, signing_reminder_days, signing_reminder_max, approval_overdue_days FROM contract_settings`,
     );
-    return { watermarkDownloads: r?.watermark_downloads ?? false, retentionYears: r?.retention_years ?? 10 };
+    return {
+      watermarkDownloads: r?.watermark_downloads ?? false,
+      retentionYears: r?.retention_years ?? 10,
+      signingReminderDays: r?.signing_reminder_days ?? 2,
+      signingReminderMax: r?.signing_reminder_max ?? 3,
+      approvalOverdueDays: r?.approval_overdue_days ?? 2,
+    };
   },
-  async saveSettings(tx: Tx, tenantId: string, s: { watermarkDownloads: boolean; retentionYears: number }) {
+  async saveSettings(tx: Tx, tenantId: string, s: { watermarkDownloads: boolean; retentionYears: number; signingReminderDays: number; signingReminderMax: number; approvalOverdueDays: number }) {
     await tx.execute(
-      `INSERT INTO contract_settings (tenant_id, watermark_downloads, retention_years) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id) DO UPDATE SET watermark_downloads = $2, retention_years = $3, updated_at = now()`,
-      [tenantId, s.watermarkDownloads, s.retentionYears],
+      `INSERT INTO contract_settings (tenant_id, watermark_downloads, retention_years, signing_reminder_days, signing_reminder_max, approval_overdue_days) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (tenant_id) DO UPDATE SET watermark_downloads = $2, retention_years = $3, signing_reminder_days = $4, signing_reminder_max = $5, approval_overdue_days = $6, updated_at = now()`,
+      [tenantId, s.watermarkDownloads, s.retentionYears, s.signingReminderDays, s.signingReminderMax, s.approvalOverdueDays],
     );
   },
   async notify(tx: Tx, n: { tenantId: string; id: string; userId: string; kind: string; contractId: string | null; params: Record<string, unknown> }) {

@@ -8,7 +8,7 @@ import { authOf, requireTenant } from '../security/guard.js';
 import type { ContractsService, Upload } from './service.js';
 import type { AuthenticationResponseJSON } from '../security/webauthn.js';
 import {
-  archiveInput, codeInput, passkeyInput, createContract, createTemplate, decisionInput, listQuery, settingsInput, signersInput,
+  archiveInput, codeInput, declineInput, passkeyInput, createContract, createTemplate, decisionInput, listQuery, settingsInput, signersInput,
   startSigning, updateContract, workflowInput,
 } from './schema.js';
 
@@ -123,6 +123,9 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
   app.post('/api/v1/contracts/:id/sign', { ...pre, schema: { tags, summary: 'Internal signer: sign with the e-mail code', params: idParam, body: codeInput } }, async (req) =>
     svc.signInternal(authOf(req), req.params.id, req.body.code, req.meta),
   );
+  app.post('/api/v1/contracts/:id/decline', { ...pre, schema: { tags, summary: 'Internal signer: decline to sign (reason required); the contract goes back to approved', params: idParam, body: declineInput } }, async (req) =>
+    svc.declineInternal(authOf(req), req.params.id, req.body.reason, req.meta),
+  );
 
   app.get('/api/v1/contract-workflow', { ...pre, schema: { tags, summary: 'The active approval workflow' } }, async (req) => svc.workflow(authOf(req)));
   app.put('/api/v1/contract-workflow', { ...pre, schema: { tags, summary: 'Replace the approval workflow (templates.manage)', body: workflowInput } }, async (req) =>
@@ -146,6 +149,9 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
   });
   app.post('/api/v1/public/sign/:token', { schema: { tags: ptags, summary: 'Sign with the code', params: tokenParam, body: codeInput }, config: { rateLimit: { max: 20, timeWindow: '10 minutes' } } }, async (req) =>
     svc.publicSign(req.params.token, req.body.code, req.meta),
+  );
+  app.post('/api/v1/public/sign/:token/decline', { schema: { tags: ptags, summary: 'Decline to sign (reason required)', params: tokenParam, body: declineInput }, config: { rateLimit: { max: 20, timeWindow: '10 minutes' } } }, async (req) =>
+    svc.publicDecline(req.params.token, req.body.reason, req.meta),
   );
   app.get('/api/v1/public/seal-certificate', { schema: { tags: ptags, summary: 'The platform seal certificate (PEM)' } }, async (_req, reply) => {
     reply.header('content-type', 'application/x-pem-file').send(svc.sealCertificate());

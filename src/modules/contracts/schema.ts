@@ -151,4 +151,11 @@ export const passkeyInput = z.object({
 });
 export const codeInput = z.object({ code: z.string().trim().regex(/^\d{6}$/, 'code_invalid') });
 export const archiveInput = z.object({ retentionYears: z.number().int().min(1).max(100).optional() });
-export const settingsInput = z.object({ watermarkDownloads: z.boolean().optional(), retentionYears: z.number().int().min(1).max(100).optional() });
+export const settingsInput = z.object({
+  watermarkDownloads: z.boolean().optional(),
+  retentionYears: z.number().int().min(1).max(100).optional(),
+  signingReminderDays: z.number().int().min(1).max(30).optional(),
+  signingReminderMax: z.number().int().min(0).max(20).optional(),
+  approvalOverdueDays: z.number().int().min(1).max(60).optional(),
+});
+export const declineInput = z.object({ reason: text(1, 1000) });

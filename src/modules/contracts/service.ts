@@ -16,6 +16,7 @@ import type { Permission } from '../access/catalog.js';
 import { levelRank } from '../access/catalog.js';
 import { repo, type ContractRow, type UserRow } from './repo.js';
 import { assertTransition, EDITABLE, type ContractStatus } from './status.js';
+import { signingNotice, type SigningEvent } from './notices.js';
 import { diffBodies, extractText, gramTokens, grams, hasSearchChars, normalizeBody, queryGrams, renderTemplate, type TemplateVariable } from './text.js';
 import { checkPdfSignature, loadSealCert, renderContractPdf, sealPdf, watermarkPdf } from './seal.js';
 import type { CreateContract, ListQuery, UpdateContract, WorkflowStep } from './schema.js';
@@ -275,43 +276,113 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
 
   // ------------------------------------------------------------------ signing
   async function currentSigningStep(tx: Tx, contractId: string): Promise<number | null> {
-    const r = await tx.one<{ step: number | null }>(`SELECT min(step) AS step FROM contract_signers WHERE contract_id = $1 AND status = 'pending'`, [contractId]);
+    const r = await tx.one<{ step: number | null }>(`SELECT min(step) AS step FROM contract_signers WHERE contract_id = $1 AND status = 'pending' AND voided_at IS NULL`, [contractId]);
     return r.step === null ? null : Number(r.step);
   }
 
-  async function openStep(tx: Tx, tenantId: string, c: ContractRow, step: number, deadline: Date) {
+  async function openStep(tx: Tx, tenantId: string, c: ContractRow, step: number, deadline: Date, event: SigningEvent = 'invitation') {
     const signers = await tx.query<{ id: string; kind: string; user_id: string | null; name: string; email: string }>(
-      `SELECT id, kind, user_id, name, email FROM contract_signers WHERE contract_id = $1 AND step = $2 AND status = 'pending'`,
+      `SELECT id, kind, user_id, name, email FROM contract_signers WHERE contract_id = $1 AND step = $2 AND status = 'pending' AND voided_at IS NULL`,
       [c.id, step],
     );
     for (const s of signers) {
-      if (s.kind === 'internal') {
-        const u = await repo.user(tx, s.user_id!);
-        if (u) {
-          await notifyUsers(tx, tenantId, [u], 'signature_requested', c, {
-            subject: `待签署 / Signature requested: ${c.number} ${c.title}`,
-            lines: [`请签署合同“${c.title}”（${c.number}）。`, `Please sign the contract "${c.title}" (${c.number}).`],
-          });
-        }
+      let link: string | undefined;
+      if (s.kind === 'counterparty') {
+        const token = `${tenantId}.${randomToken(24)}`;
+        await tx.execute(`UPDATE contract_signers SET token_hash = $2, link_expires_at = $3, token_enc = $4, turn_opened_at = $5 WHERE id = $1`, [
+          s.id, sha256(token).toString('hex'), deadline, await keys.encryptText(tx, { tenantId }, token), ctx.now(),
+        ]);
+        link = `${ctx.config.publicUrl}/sign/${encodeURIComponent(token)}`;
+      } else {
+        await tx.execute(`UPDATE contract_signers SET turn_opened_at = $2 WHERE id = $1`, [s.id, ctx.now()]);
+      }
+      await signingNotify(tx, tenantId, c.id, event, [{ userId: s.user_id, email: s.email, name: s.name, link, signerId: s.id }]);
+    }
+  }
+
+  type Recipient = { userId: string | null; email: string; name: string; link?: string; signerId?: string };
+
+  /**
+   * Sends one signing-flow message per recipient, produced by `signingNotice` from the contract's
+   * current state (re-read here) and the addressed signer's state: a message that does not fit the
+   * state is not sent. Internal users: in-app notification + mail; counterparties: mail. After commit.
+   */
+  async function signingNotify(tx: Tx, tenantId: string, contractId: string, event: SigningEvent, to: Recipient[], extra: { reason?: string; by?: string } = {}): Promise<number> {
+    const c = await load(tx, contractId);
+    const current = await currentSigningStep(tx, contractId);
+    const seen = new Set<string>();
+    let sent = 0;
+    for (const r of to) {
+      if (seen.has(r.email.toLowerCase())) continue;
+      seen.add(r.email.toLowerCase());
+      let signer: { status: string; voided: boolean; currentStep: boolean; linkExpiresAt: Date | null } | undefined;
+      let deadline: string | undefined;
+      if (r.signerId) {
+        const row = await tx.one<{ status: string; voided_at: Date | null; step: number; link_expires_at: Date | null }>(
+          `SELECT status, voided_at, step, link_expires_at FROM contract_signers WHERE id = $1`,
+          [r.signerId],
+        );
+        signer = { status: row.status, voided: row.voided_at !== null, currentStep: current === Number(row.step), linkExpiresAt: row.link_expires_at };
+        if (row.link_expires_at) deadline = dayIn('Asia/Shanghai', new Date(row.link_expires_at.getTime() - 1));
+      }
+      const n = signingNotice({ event, contract: c, signer, now: ctx.now(), name: r.name, deadline, ...extra });
+      if (!n) continue;
+      sent++;
+      if (r.userId) {
+        const u = await repo.user(tx, r.userId);
+        if (u) await notifyUsers(tx, tenantId, [u], n.kind, c, n);
         continue;
       }
-      const token = `${tenantId}.${randomToken(24)}`;
-      await tx.execute(`UPDATE contract_signers SET token_hash = $2, link_expires_at = $3 WHERE id = $1`, [s.id, sha256(token).toString('hex'), deadline]);
-      const link = `${ctx.config.publicUrl}/sign/${encodeURIComponent(token)}`;
-      const lines = [
-        `${s.name}，您好：请通过以下个人链接签署合同“${c.title}”（${c.number}）。链接仅供您本人使用，签署截止：${dayIn('Asia/Shanghai', new Date(deadline.getTime() - 1))}。`,
-        `Dear ${s.name}, please sign the contract "${c.title}" (${c.number}) with your personal link below. It works for you only and expires at the end of the signing deadline.`,
-      ];
+      const link = r.link;
       tx.afterCommit(() =>
         ctx.mailer.send({
-          to: s.email,
+          to: r.email,
           tenantId,
-          subject: `请签署合同 / Please sign: ${c.number} ${c.title}`,
-          text: [...lines, link].join('\n\n'),
-          html: simpleHtml('请签署合同 / Please sign', lines, { href: link, label: '签署 / Sign' }),
+          subject: n.subject,
+          text: [...n.lines, ...(link ? [link] : [])].join('\n\n'),
+          html: simpleHtml(n.subject, n.lines, link ? { href: link, label: '签署 / Sign' } : undefined),
         }),
       );
     }
+    return sent;
+  }
+
+  /**
+   * Ends the current signing round: its signer rows are kept as a record (voided_at, reason), their
+   * links answer 410 from now on, and fresh pending rows (same steps and people, no link yet) form the
+   * next round. Returns the people who had already signed.
+   */
+  async function voidRound(tx: Tx, tenantId: string, contractId: string, reason: 'declined' | 'changed') {
+    const old = await tx.query<{ step: number; kind: string; user_id: string | null; name: string; email: string; party_name: string | null; status: string; link_expires_at: Date | null }>(
+      `UPDATE contract_signers SET voided_at = $2, void_reason = $3, code_hash = NULL WHERE contract_id = $1 AND voided_at IS NULL
+        RETURNING step, kind, user_id, name, email, party_name, status, link_expires_at`,
+      [contractId, ctx.now(), reason],
+    );
+    for (const o of old) {
+      await tx.execute(
+        `INSERT INTO contract_signers (tenant_id, id, contract_id, step, kind, user_id, name, email, party_name, link_expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+        [tenantId, crypto.randomUUID(), contractId, o.step, o.kind, o.user_id, o.name, o.email, o.party_name, o.link_expires_at],
+      );
+    }
+    return {
+      signed: old.filter((o) => o.status === 'signed').map((o) => ({ userId: o.user_id, email: o.email, name: o.name })),
+      deadline: old.reduce<Date | null>((d, o) => (o.link_expires_at && (!d || o.link_expires_at > d) ? o.link_expires_at : d), null),
+    };
+  }
+
+  /** A current pending signer declines (reason required): the round is voided, the contract goes back to approved. */
+  async function decline(tx: Tx, tenantId: string, c: ContractRow, s: SignerRow & { voided_at?: Date | null }, reason: string, actor: Actor, meta: RequestMeta) {
+    if (c.status !== 'signing') throw conflict('signing_not_open');
+    if (s.status === 'signed') throw conflict('already_signed');
+    if (s.status !== 'pending') throw conflict('signing_not_open');
+    await tx.execute(`UPDATE contract_signers SET status = 'declined', declined_at = $2, decline_reason = $3, code_hash = NULL WHERE id = $1`, [s.id, ctx.now(), reason]);
+    const { signed } = await voidRound(tx, tenantId, c.id, 'declined');
+    assertTransition(c.status, 'approved');
+    await repo.updateFields(tx, c.id, { status: 'approved' });
+    await rec(tx, null, tenantId, 'contract.sign_decline', c, meta, { signerId: s.id, signer: s.name, party: s.party_name, step: s.step, reason, voidedSignatures: signed.length }, actor);
+    const owner = await repo.user(tx, c.owner_id);
+    const to: Recipient[] = [...(owner ? [{ userId: owner.id, email: owner.email, name: owner.name }] : []), ...signed];
+    await signingNotify(tx, tenantId, c.id, 'declined', to, { reason, by: s.party_name ? `${s.name}（${s.party_name}）` : s.name });
   }
 
   type SignerRow = {
@@ -365,8 +436,8 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     if (next === null) {
       await seal(tx, tenantId, c, meta);
     } else if (next !== Number(s.step)) {
-      const exp = await tx.one<{ d: Date | null }>(`SELECT max(link_expires_at) AS d FROM contract_signers WHERE contract_id = $1`, [c.id]);
-      await openStep(tx, tenantId, c, next, exp.d ?? endOfDayIn('Asia/Shanghai', addDays(dayIn('Asia/Shanghai', ctx.now()), 7)));
+      const exp = await tx.one<{ d: Date | null }>(`SELECT max(link_expires_at) AS d FROM contract_signers WHERE contract_id = $1 AND voided_at IS NULL`, [c.id]);
+      await openStep(tx, tenantId, c, next, exp.d ?? endOfDayIn('Asia/Shanghai', addDays(dayIn('Asia/Shanghai', ctx.now()), 7)), 'your_turn');
     }
   }
 
@@ -378,7 +449,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
   }
 
   async function internalSigner(tx: Tx, auth: Auth, contractId: string): Promise<SignerRow> {
-    const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE contract_id = $1 AND user_id = $2`, [contractId, auth.user.id]);
+    const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE contract_id = $1 AND user_id = $2 AND voided_at IS NULL`, [contractId, auth.user.id]);
     if (!s) throw new AppError(403, 'contract_forbidden', { permission: 'contracts.sign' });
     return s;
   }
@@ -399,7 +470,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     const original = await renderContractPdf({ number: c.number, title: c.title, body, at });
     const originalSha = sha256(original).toString('hex');
     const signers = await tx.query<{ name: string; party_name: string | null; kind: string; method: string; signed_at: Date; ip: string | null; step: number; credential_id: string | null }>(
-      `SELECT name, party_name, kind, method, signed_at, ip, step, credential_id FROM contract_signers WHERE contract_id = $1 ORDER BY step, signed_at`,
+      `SELECT name, party_name, kind, method, signed_at, ip, step, credential_id FROM contract_signers WHERE contract_id = $1 AND voided_at IS NULL ORDER BY step, signed_at`,
       [c.id],
     );
     const tenant = await tx.one<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [tenantId]);
@@ -426,11 +497,19 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     assertTransition(c.status, 'signed');
     await repo.updateFields(tx, c.id, { status: 'signed', signing_date: c.signing_date ?? dayIn('Asia/Shanghai', at) });
     await rec(tx, null, tenantId, 'contract.seal', c, meta, { originalSha256: originalSha, sealedSha256: sealedSha, certificate: cert.fingerprint });
+    const owner = await repo.user(tx, c.owner_id);
+    const everyone = await tx.query<{ user_id: string | null; email: string; name: string }>(`SELECT user_id, email, name FROM contract_signers WHERE contract_id = $1 AND voided_at IS NULL ORDER BY step`, [c.id]);
+    await signingNotify(tx, tenantId, c.id, 'completed', [
+      ...(owner ? [{ userId: owner.id, email: owner.email, name: owner.name }] : []),
+      ...everyone.map((e) => ({ userId: e.user_id, email: e.email, name: e.name })),
+    ]);
   }
 
   async function signerByToken(tx: Tx, token: string): Promise<SignerRow> {
     const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE token_hash = $1 AND kind = 'counterparty'`, [sha256(token).toString('hex')]);
     if (!s) throw new AppError(404, 'signer_not_found');
+    const v = s as SignerRow & { voided_at: Date | null; void_reason: string | null };
+    if (v.voided_at) throw new AppError(410, v.void_reason === 'changed' ? 'signing_link_changed' : 'signing_link_declined');
     return s;
   }
 
@@ -517,7 +596,8 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       return run(auth, 'contracts.edit', id, meta, async (tx, scope) => {
           const c = await load(tx, id, true);
           if (input.sensitivity !== undefined) assertLevel(scope, input.sensitivity);
-          if (!EDITABLE.includes(c.status)) throw conflict('contract_locked', { status: c.status });
+          // While signing, an edit is allowed but never silent: it voids the signatures so far (below).
+          if (!EDITABLE.includes(c.status) && c.status !== 'signing') throw conflict('contract_locked', { status: c.status });
           const set: Record<string, unknown> = {};
           const map: Record<string, string> = {
             title: 'title', type: 'type', amountFen: 'amount_fen', currency: 'currency', signingDate: 'signing_date', startDate: 'start_date',
@@ -551,11 +631,27 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
             tags: input.tags ?? c.tags,
           };
           set.search_text = searchText(merged);
+          if (c.status === 'signing' && newVersion === null) {
+            // Signed content changes: even a metadata-only change makes a new version for the new round.
+            newVersion = c.current_version + 1;
+            await saveVersion(tx, auth, c, newVersion, await bodyOf(tx, tenantId, id, c.current_version), 'edit', input.note ?? null);
+            set.current_version = newVersion;
+          }
           await repo.updateFields(tx, id, set);
           await rec(tx, auth, tenantId, 'contract.update', c, meta, { fields: Object.keys(input).filter((k) => k !== 'body'), newVersion });
+          if (c.status === 'signing') {
+            const voided = await voidRound(tx, tenantId, id, 'changed');
+            const deadline = voided.deadline ?? endOfDayIn(tz(auth), addDays(dayIn(tz(auth), ctx.now()), 7));
+            await tx.execute(`UPDATE contract_signers SET link_expires_at = $2 WHERE contract_id = $1 AND voided_at IS NULL`, [id, deadline]);
+            await rec(tx, auth, tenantId, 'contract.signing_voided', c, meta, { newVersion, voidedSignatures: voided.signed.length });
+            const first = await currentSigningStep(tx, id);
+            const fresh = await load(tx, id);
+            if (first !== null) await openStep(tx, tenantId, fresh, first, deadline, 'invitation');
+            await signingNotify(tx, tenantId, id, 'voided', voided.signed);
+          }
           if (c.status === 'approved') {
             // A change after approval sends the contract back to approval.
-            await tx.execute(`DELETE FROM contract_signers WHERE contract_id = $1`, [id]);
+            await tx.execute(`DELETE FROM contract_signers WHERE contract_id = $1 AND voided_at IS NULL`, [id]);
             await startRound(tx, auth, await load(tx, id), meta);
           }
           return view(await load(tx, id));
@@ -593,7 +689,13 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
             : [];
           const signers = await tx.query(
             `SELECT id, step, kind, user_id AS "userId", name, email, party_name AS "partyName", status, signed_at AS "signedAt", method, credential_id AS "credentialId", link_expires_at AS "linkExpiresAt"
-               FROM contract_signers WHERE contract_id = $1 ORDER BY step, created_at`,
+               FROM contract_signers WHERE contract_id = $1 AND voided_at IS NULL ORDER BY step, created_at`,
+            [id],
+          );
+          const signerHistory = await tx.query(
+            `SELECT id, step, kind, name, party_name AS "partyName", status, signed_at AS "signedAt", declined_at AS "declinedAt", decline_reason AS "declineReason",
+                    voided_at AS "voidedAt", void_reason AS "voidReason"
+               FROM contract_signers WHERE contract_id = $1 AND voided_at IS NOT NULL ORDER BY voided_at, step, created_at`,
             [id],
           );
           const seal = await tx.maybeOne<{ original_sha256: string; sealed_sha256: string; sealed_at: Date }>(
@@ -610,6 +712,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
             body,
             approval: approval ? { ...approval, decisions, myTurn } : null,
             signers,
+            signerHistory,
             seal: seal ? { originalSha256: seal.original_sha256, sealedSha256: seal.sealed_sha256, sealedAt: seal.sealed_at } : null,
             attachments: await repo.attachments(tx, id),
           };
@@ -745,7 +848,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
             const stepDone = step.mode === 'any' || Number(approvals.n) >= step.approvers.length;
             if (stepDone) {
               if (a.current_step + 1 < a.steps.length) {
-                await tx.execute(`UPDATE contract_approvals SET current_step = current_step + 1 WHERE id = $1`, [a.id]);
+                await tx.execute(`UPDATE contract_approvals SET current_step = current_step + 1, step_started_at = $2 WHERE id = $1`, [a.id, ctx.now()]);
                 await notifyStep(tx, tenantId, c, a.steps[a.current_step + 1]!);
               } else {
                 await tx.execute(`UPDATE contract_approvals SET status = 'approved', decided_at = now() WHERE id = $1`, [a.id]);
@@ -819,7 +922,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       return run(auth, 'contracts.edit', id, meta, async (tx) => {
           const c = await load(tx, id, true);
           if (c.status !== 'approved' && c.status !== 'draft' && c.status !== 'in_approval') throw conflict('signers_locked');
-          await tx.execute(`DELETE FROM contract_signers WHERE contract_id = $1`, [id]);
+          await tx.execute(`DELETE FROM contract_signers WHERE contract_id = $1 AND voided_at IS NULL`, [id]);
           const tenant = await tx.one<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [tenantId]);
           for (const [i, s] of signers.entries()) {
             if (s.kind === 'internal') {
@@ -837,7 +940,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
             }
           }
           await rec(tx, auth, tenantId, 'contract.signers_set', c, meta, { signers: signers.map((s) => ({ kind: s.kind, step: s.step })) });
-          return tx.query(`SELECT id, step, kind, user_id AS "userId", name, email, party_name AS "partyName", status FROM contract_signers WHERE contract_id = $1 ORDER BY step`, [id]);
+          return tx.query(`SELECT id, step, kind, user_id AS "userId", name, email, party_name AS "partyName", status FROM contract_signers WHERE contract_id = $1 AND voided_at IS NULL ORDER BY step`, [id]);
       });
     },
 
@@ -850,10 +953,10 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
           const first = await currentSigningStep(tx, id);
           if (first === null) throw conflict('signers_required');
           const expires = endOfDayIn(tz(auth), deadline);
-          await tx.execute(`UPDATE contract_signers SET link_expires_at = $2 WHERE contract_id = $1`, [id, expires]);
+          await tx.execute(`UPDATE contract_signers SET link_expires_at = $2 WHERE contract_id = $1 AND voided_at IS NULL`, [id, expires]);
           await repo.updateFields(tx, id, { status: 'signing' });
           await rec(tx, auth, tenantId, 'contract.signing_start', c, meta, { deadline });
-          await openStep(tx, tenantId, c, first, expires);
+          await openStep(tx, tenantId, c, first, expires, 'invitation');
           return view(await load(tx, id));
       });
     },
@@ -863,7 +966,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       const tenantId = tenantOf(auth);
       return run(auth, 'contracts.sign', null, {}, async (tx) => {
         const c = await load(tx, id, true);
-        const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE contract_id = $1 AND user_id = $2`, [id, auth.user.id]);
+        const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE contract_id = $1 AND user_id = $2 AND voided_at IS NULL`, [id, auth.user.id]);
         if (!s) throw new AppError(403, 'contract_forbidden', { permission: 'contracts.sign' });
         await assertTurn(tx, c, s);
         return sendCode(tx, tenantId, c, s);
@@ -874,7 +977,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       const tenantId = tenantOf(auth);
       const r = await run(auth, 'contracts.sign', id, meta, async (tx) => {
         const c = await load(tx, id, true);
-        const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE contract_id = $1 AND user_id = $2`, [id, auth.user.id]);
+        const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE contract_id = $1 AND user_id = $2 AND voided_at IS NULL`, [id, auth.user.id]);
         if (!s) throw new AppError(403, 'contract_forbidden', { permission: 'contracts.sign' });
         const res = await doSign(tx, tenantId, c, s, code, actorOf(auth), meta);
         return { ...res, signerId: s.id, contract: view(await load(tx, id)) };
@@ -1012,6 +1115,100 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       return { signed: true, contractStatus: r.status };
     },
 
+    /** Internal signer declines (reason required). */
+    async declineInternal(auth: Auth, id: string, reason: string, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return run(auth, 'contracts.sign', id, meta, async (tx) => {
+        const c = await load(tx, id, true);
+        const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE contract_id = $1 AND user_id = $2 AND voided_at IS NULL`, [id, auth.user.id]);
+        if (!s) throw new AppError(403, 'contract_forbidden', { permission: 'contracts.sign' });
+        await decline(tx, tenantId, c, s, reason, actorOf(auth), meta);
+        return view(await load(tx, id));
+      });
+    },
+
+    /** Counterparty (link) declines (reason required). */
+    async publicDecline(token: string, reason: string, meta: RequestMeta) {
+      const tenantId = tokenTenant(token);
+      return db.tenant(tenantId, async (tx) => {
+        await access.applySystemScope(tx, tenantId, 'signing_link.decline');
+        const s0 = await signerByToken(tx, token);
+        const c = await load(tx, s0.contract_id, true);
+        const s = await tx.one<SignerRow>(`SELECT * FROM contract_signers WHERE id = $1`, [s0.id]);
+        await decline(tx, tenantId, c, s, reason, { kind: 'anonymous', id: s.id, label: `${s.name} <${s.email}>` }, meta);
+        return { declined: true };
+      });
+    },
+
+    /**
+     * Signing reminders and overdue approvals (job): per tenant, in its own transaction with the audited
+     * system scope. Signers whose step is open and whose link is still valid are reminded every
+     * `signingReminderDays` days since their turn began (or the last reminder), at most `signingReminderMax`
+     * times; approvers of a step waiting longer than `approvalOverdueDays` days, once per day.
+     * Nothing is sent for a contract that is no longer `signing` / `in_approval` (see notices.ts).
+     */
+    async runSigningReminders(): Promise<{ signers: number; approvals: number }> {
+      const tenants = await db.platform((tx) => tx.query<{ id: string; time_zone: string }>(`SELECT id, time_zone FROM tenants WHERE status IN ('active', 'restricted')`));
+      let signers = 0;
+      let approvals = 0;
+      for (const t of tenants) {
+        const today = dayIn(t.time_zone, ctx.now());
+        const r = await db.tenant(t.id, async (tx) => {
+          await access.applySystemScope(tx, t.id, 'job.signing_reminders');
+          const st = await repo.settings(tx);
+          const now = ctx.now();
+          const due = await tx.query<{ id: string; contract_id: string; user_id: string | null; email: string; name: string; token_enc: string | null; reminders_sent: number }>(
+            `SELECT s.id, s.contract_id, s.user_id, s.email, s.name, s.token_enc, s.reminders_sent FROM contract_signers s
+               JOIN contracts c ON c.tenant_id = s.tenant_id AND c.id = s.contract_id
+              WHERE c.status = 'signing' AND s.voided_at IS NULL AND s.status = 'pending' AND s.turn_opened_at IS NOT NULL
+                AND s.link_expires_at > $1 AND s.reminders_sent < $2
+                AND coalesce(s.last_reminded_at, s.turn_opened_at) <= $1::timestamptz - $3 * interval '1 day'
+                AND s.step = (SELECT min(x.step) FROM contract_signers x WHERE x.tenant_id = s.tenant_id AND x.contract_id = s.contract_id AND x.status = 'pending' AND x.voided_at IS NULL)
+              ORDER BY s.contract_id, s.step`,
+            [now, st.signingReminderMax, st.signingReminderDays],
+          );
+          let ns = 0;
+          for (const s of due) {
+            const c = await load(tx, s.contract_id, true);
+            const token = s.token_enc ? await keys.decryptText(tx, { tenantId: t.id }, s.token_enc) : null;
+            const link = token ? `${ctx.config.publicUrl}/sign/${encodeURIComponent(token)}` : undefined;
+            const sent = await signingNotify(tx, t.id, s.contract_id, 'reminder', [{ userId: s.user_id, email: s.email, name: s.name, link, signerId: s.id }]);
+            if (!sent) continue;
+            await tx.execute(`UPDATE contract_signers SET reminders_sent = reminders_sent + 1, last_reminded_at = $2 WHERE id = $1`, [s.id, now]);
+            await rec(tx, null, t.id, 'contract.sign_reminder', c, {}, { signerId: s.id, signer: s.name, reminder: Number(s.reminders_sent) + 1 });
+            ns++;
+          }
+          const waiting = await tx.query<{ id: string; contract_id: string; steps: ResolvedStep[]; current_step: number }>(
+            `SELECT a.id, a.contract_id, a.steps, a.current_step FROM contract_approvals a
+               JOIN contracts c ON c.tenant_id = a.tenant_id AND c.id = a.contract_id
+              WHERE a.status = 'pending' AND c.status = 'in_approval'
+                AND coalesce(a.step_started_at, a.created_at) <= $1::timestamptz - $2 * interval '1 day'
+                AND (a.overdue_reminded_on IS NULL OR a.overdue_reminded_on < $3::date)`,
+            [now, st.approvalOverdueDays, today],
+          );
+          let na = 0;
+          for (const a of waiting) {
+            const c = await load(tx, a.contract_id);
+            const step = a.steps[a.current_step];
+            if (!step) continue;
+            const decided = (await tx.query<{ user_id: string }>(`SELECT user_id FROM approval_decisions WHERE approval_id = $1 AND step = $2`, [a.id, a.current_step])).map((d) => d.user_id);
+            const users = (await repo.users(tx)).filter((u) => step.approvers.includes(u.id) && !decided.includes(u.id));
+            await notifyUsers(tx, t.id, users, 'approval_overdue', c, {
+              subject: `审批已超时 / Approval overdue: ${c.number} ${c.title}`,
+              lines: [`合同“${c.title}”（${c.number}）在“${step.name}”步骤已等待超过 ${st.approvalOverdueDays} 天，请尽快审批。`, `The contract "${c.title}" (${c.number}) has waited more than ${st.approvalOverdueDays} days for your approval (${step.name}).`],
+            });
+            await tx.execute(`UPDATE contract_approvals SET overdue_reminded_on = $2 WHERE id = $1`, [a.id, today]);
+            await rec(tx, null, t.id, 'contract.approval_overdue', c, {}, { step: step.name, approvers: users.map((u) => u.id) });
+            na += users.length;
+          }
+          return { ns, na };
+        });
+        signers += r.ns;
+        approvals += r.na;
+      }
+      return { signers, approvals };
+    },
+
     // ---------------------------------------------------------------- verification (public)
     sealCertificate(): string {
       return loadSealCert(ctx.config.dataDir).certPem;
@@ -1062,7 +1259,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       return run(auth, 'contracts.view', null, {}, (tx) => repo.settings(tx));
     },
 
-    async saveSettings(auth: Auth, input: { watermarkDownloads?: boolean; retentionYears?: number }, meta: RequestMeta) {
+    async saveSettings(auth: Auth, input: { watermarkDownloads?: boolean; retentionYears?: number; signingReminderDays?: number; signingReminderMax?: number; approvalOverdueDays?: number }, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
       return run(auth, 'templates.manage', null, {}, async (tx) => {
         const s = { ...(await repo.settings(tx)), ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) };

@@ -6,13 +6,14 @@ export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
 /**
  * The contract lifecycle: draft → in_approval → approved → signing → signed → archived;
  * in_approval → draft (returned); approved → draft (changed after approval, goes back to approval);
- * any state before signed → withdrawn; signed → terminated | expired.
+ * any state before signed → withdrawn; signed → terminated | expired;
+ * signing → approved (a signer declined: the round is voided, the owner may change and restart signing).
  */
 const TRANSITIONS: Record<ContractStatus, readonly ContractStatus[]> = {
   draft: ['in_approval', 'withdrawn'],
   in_approval: ['approved', 'draft', 'withdrawn'],
   approved: ['signing', 'draft', 'in_approval', 'withdrawn'],
-  signing: ['signed', 'withdrawn'],
+  signing: ['signed', 'withdrawn', 'approved'],
   signed: ['archived', 'terminated', 'expired'],
   archived: [],
   withdrawn: [],

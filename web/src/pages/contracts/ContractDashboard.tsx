@@ -4,6 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import ProblemAlert from '../../components/ProblemAlert';
 import { contractsApi, yuan } from './contractsApi';
+import { usePermissions } from './usePermissions';
+import { ReminderSettingsCard } from './SigningFlow';
 
 type Dash = Awaited<ReturnType<typeof contractsApi.dashboard>>;
 
@@ -11,6 +13,7 @@ export default function ContractDashboard() {
   const { t } = useTranslation();
   const [d, setD] = useState<Dash | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const perms = usePermissions();
   useEffect(() => {
     contractsApi.dashboard().then(setD, setError);
   }, []);
@@ -44,6 +47,11 @@ export default function ContractDashboard() {
             columns={[{ title: '', dataIndex: 'month' }, { title: '', dataIndex: 'count' }, { title: '', dataIndex: 'amountFen', align: 'right', render: (v: number) => yuan(v) }]} />
         </Card>
       </Col>
+      {perms.has('templates.manage') && (
+        <Col span={24}>
+          <ReminderSettingsCard />
+        </Col>
+      )}
     </Row>
   );
 }

@@ -7,6 +7,7 @@ import ProblemAlert from '../../components/ProblemAlert';
 import { useAuth } from '../../auth';
 import PasskeySign from './PasskeySign';
 import { contractsApi, STATUS_COLORS, yuan, type ContractDetail as Detail, type DiffPart } from './contractsApi';
+import { DeclineButton, SignerHistory, signingFlowApi, type SignerHistoryRow } from './SigningFlow';
 
 interface SignerDraft {
   kind: 'internal' | 'counterparty';
@@ -152,7 +153,7 @@ export default function ContractDetail() {
               children:
                 editing === null ? (
                   <>
-                    {['draft', 'approved'].includes(c.status) && (
+                    {['draft', 'approved', 'signing'].includes(c.status) && (
                       <Button style={{ marginBottom: 8 }} onClick={() => setEditing(c.body)}>
                         {t('contracts.detail.edit')}
                       </Button>
@@ -161,6 +162,7 @@ export default function ContractDetail() {
                   </>
                 ) : (
                   <Space orientation="vertical" style={{ width: '100%' }}>
+                    {c.status === 'signing' && <Typography.Text type="warning" data-testid="void-warning">{t('contracts.signingFlow.editWarning')}</Typography.Text>}
                     <Input.TextArea rows={20} value={editing} onChange={(e) => setEditing(e.target.value)} />
                     <Button type="primary" loading={busy} onClick={() => act(async () => { await contractsApi.update(id, { body: editing }); setEditing(null); })}>
                       {t('contracts.detail.saveVersion')}
@@ -309,8 +311,10 @@ export default function ContractDetail() {
                       <Button data-testid="request-code" loading={busy} onClick={() => act(() => contractsApi.requestCode(id))}>{t('contracts.detail.requestCode')}</Button>
                       <Input data-testid="sign-code" maxLength={6} style={{ width: 140 }} placeholder={t('contracts.detail.code')} value={code} onChange={(e) => setCode(e.target.value)} />
                       <Button type="primary" data-testid="sign-button" loading={busy} onClick={() => act(() => contractsApi.sign(id, code))}>{t('contracts.detail.sign')}</Button>
+                      <DeclineButton onDecline={(reason) => signingFlowApi.decline(id, reason)} onDone={() => void load()} />
                     </Space>
                   )}
+                  <SignerHistory rows={(c as Detail & { signerHistory?: SignerHistoryRow[] }).signerHistory} />
                 </Space>
               ),
             },

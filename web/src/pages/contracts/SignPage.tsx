@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router-dom';
 import ProblemAlert from '../../components/ProblemAlert';
 import { contractsApi, yuan } from './contractsApi';
+import { DeclineButton, signingFlowApi } from './SigningFlow';
 
 type View = Awaited<ReturnType<typeof contractsApi.publicView>>;
 
@@ -17,6 +18,7 @@ export default function SignPage() {
   const [code, setCode] = useState('');
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [declined, setDeclined] = useState(false);
 
   useEffect(() => {
     contractsApi.publicView(token).then(setV, setError);
@@ -34,6 +36,7 @@ export default function SignPage() {
     }
   };
 
+  if (declined) return <Result status="info" title={t('contracts.signingFlow.declined')} data-testid="sign-declined" />;
   if (done) return <Result status="success" title={t('contracts.sign.done')} data-testid="sign-done" />;
   if (!v) return <Card loading={!error} style={{ maxWidth: 900, margin: '24px auto' }}><ProblemAlert error={error} /></Card>;
   return (
@@ -53,6 +56,7 @@ export default function SignPage() {
             <Button type="primary" data-testid="sign-button" loading={busy} onClick={() => run(async () => { await contractsApi.publicSign(token, code); setDone(true); })}>
               {t('contracts.detail.sign')}
             </Button>
+            <DeclineButton onDecline={(reason) => signingFlowApi.publicDecline(token, reason)} onDone={() => setDeclined(true)} />
           </Space>
         </Space>
       ) : (
