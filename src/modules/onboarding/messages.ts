@@ -10,6 +10,10 @@ addMessages({
   },
   tenant_exists: { zh: '该企业已是 Pactum 租户，请联系贵公司管理员。', en: 'This company is already a Pactum tenant; contact your administrator.' },
   contact_email_taken: { zh: '该邮箱已是 Pactum 登录账号，请使用其他邮箱。', en: 'This e-mail is already a Pactum login; use another address.' },
+  contact_email_pending: {
+    zh: '该邮箱已用于另一份待审核或已通过的注册申请，请使用其他联系人邮箱。',
+    en: 'This e-mail is already the contact of another pending or approved application; use another contact e-mail.',
+  },
   email_taken: { zh: '该邮箱已被使用。', en: 'This e-mail is already in use.' },
   email_not_verified: { zh: '请先验证联系人邮箱。', en: 'Verify the contact e-mail first.' },
   email_already_verified: { zh: '邮箱已验证。', en: 'The e-mail is already verified.' },

@@ -79,6 +79,17 @@ export const onboardingRepo = {
   keepOnlyTokens(tx: Tx, id: string, keep: Buffer[]) {
     return tx.execute(`DELETE FROM registration_tokens WHERE registration_id = $1 AND NOT (token_hash = ANY($2::bytea[]))`, [id, keep]);
   },
+  /** Sliding expiry: a link in use lives on (never shortened). */
+  extendToken(tx: Tx, id: string, hash: Buffer, until: Date) {
+    return tx.execute(`UPDATE registration_tokens SET expires_at = greatest(expires_at, $3) WHERE registration_id = $1 AND token_hash = $2`, [id, hash, until]);
+  },
+  extendTokens(tx: Tx, id: string, until: Date) {
+    return tx.execute(`UPDATE registration_tokens SET expires_at = greatest(expires_at, $2) WHERE registration_id = $1 AND expires_at > now()`, [id, until]);
+  },
+  /** Every live link of an application expires at `until` (after approval: read-only status for a while). */
+  setTokenExpiry(tx: Tx, id: string, until: Date) {
+    return tx.execute(`UPDATE registration_tokens SET expires_at = $2 WHERE registration_id = $1 AND expires_at > now()`, [id, until]);
+  },
   /** Shortens the life of every resume token (after a decision or withdrawal). */
   capTokens(tx: Tx, id: string, until: Date) {
     return tx.execute(`UPDATE registration_tokens SET expires_at = least(expires_at, $2) WHERE registration_id = $1`, [id, until]);
@@ -101,6 +112,20 @@ export const onboardingRepo = {
     return tx.query<{ id: string; company_name: string; status: string }>(
       `SELECT id, company_name, status FROM registrations WHERE uscc = $1 AND status IN ('submitted', 'approved') AND id IS DISTINCT FROM $2`,
       [uscc, exceptId],
+    );
+  },
+  /** Pending or approved applications with the same contact e-mail (by blind index), other than `exceptId`. */
+  liveByEmail(tx: Tx, emailBidx: string, exceptId: string | null) {
+    return tx.query<{ id: string; company_name: string; status: string }>(
+      `SELECT id, company_name, status FROM registrations WHERE contact_email_bidx = $1 AND status IN ('submitted', 'approved') AND id IS DISTINCT FROM $2`,
+      [emailBidx, exceptId],
+    );
+  },
+  /** Every other application with the same contact e-mail that is still in play (reviewer's checks). */
+  othersByEmail(tx: Tx, emailBidx: string, exceptId: string) {
+    return tx.query<{ id: string; company_name: string; status: string }>(
+      `SELECT id, company_name, status FROM registrations WHERE contact_email_bidx = $1 AND id <> $2 AND status IN ('submitted', 'approved', 'rejected') ORDER BY created_at`,
+      [emailBidx, exceptId],
     );
   },
   /** Every other application of a company that is still in play (for the reviewer's checks). */
@@ -166,7 +191,7 @@ export const onboardingRepo = {
   list(tx: Tx, f: { status: string | null; q: string | null; limit: number; offset: number }) {
     return tx.query<RegistrationRow & { total: number }>(
       `SELECT *, count(*) OVER ()::int AS total FROM registrations
-        WHERE ($1::text IS NULL OR status = $1)
+        WHERE version > 0 AND ($1::text IS NULL OR status = $1)
           AND ($2::text IS NULL OR company_name ILIKE '%' || $2 || '%' OR uscc = upper($2))
         ORDER BY CASE WHEN status = 'submitted' THEN submitted_at END ASC NULLS LAST, updated_at DESC
         LIMIT $3 OFFSET $4`,

@@ -152,7 +152,11 @@ export function onboardingRoutes(app: App, svc: OnboardingService): void {
       },
     },
     async (req) =>
-      svc.list({ status: req.query.status === 'all' ? null : req.query.status, q: req.query.q || null, page: req.query.page, pageSize: req.query.pageSize }),
+      svc.list(
+        { status: req.query.status === 'all' ? null : req.query.status, q: req.query.q || null, page: req.query.page, pageSize: req.query.pageSize },
+        actorOf(authOf(req)),
+        req.meta,
+      ),
   );
 
   app.get(

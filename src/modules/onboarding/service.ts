@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { AppContext } from '../../platform/context.js';
-import type { Tx } from '../../platform/db/index.js';
+import { probe, type Tx } from '../../platform/db/index.js';
 import { audit, type Actor, type RequestMeta } from '../../platform/audit.js';
 import { AppError, conflict, invalid, type FieldError } from '../../platform/http/errors.js';
 import { randomDigits, randomToken, sha256 } from '../../platform/crypto.js';
@@ -22,8 +22,12 @@ const CODE_MAX_ATTEMPTS = 5;
 const TOKEN_TTL_DAYS = 30;
 const CODE_MAILS_PER_ADDRESS_PER_DAY = 5;
 const CODE_MAILS_PER_APPLICATION_PER_DAY = 10;
-/** After a decision, links keep showing the status (and the data) for this long, then stop working. */
-const DECIDED_TOKEN_DAYS = 7;
+/** Statuses in which using a link extends it (the applicant still has something to do or wait for). */
+const LIVE_TOKEN_STATUSES = new Set(['draft', 'submitted', 'rejected']);
+/** After approval the status link keeps saying "approved, sign in at …" for this long. */
+const APPROVED_STATUS_DAYS = 90;
+/** The scope of every applicant request: registrations only, never another tenant's data. */
+const ONBOARDING = 'onboarding' as const;
 
 type Fields = Record<FieldName, string | null>;
 
@@ -89,6 +93,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     if (regs.length) {
       throw new AppError(409, 'registration_duplicate', { status: regs[0]!.status }, [{ path: 'uscc', code: 'registration_duplicate', params: { status: regs[0]!.status } }]);
     }
+    await probe(tx, 'uscc', uscc);
     const t = await tenants.existsLive(tx, uscc);
     if (t) throw new AppError(409, 'tenant_exists', {}, [{ path: 'uscc', code: 'tenant_exists' }]);
   }
@@ -97,19 +102,39 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     return `${ctx.config.publicUrl}/register/resume?id=${encodeURIComponent(id)}&token=${encodeURIComponent(token)}`;
   }
 
+  function tokenExpiry(): Date {
+    return new Date(ctx.now().getTime() + TOKEN_TTL_DAYS * 86400_000);
+  }
+
   async function newToken(tx: Tx, id: string): Promise<string> {
     const token = randomToken(32);
-    await repo.insertToken(tx, id, sha256(token), new Date(ctx.now().getTime() + TOKEN_TTL_DAYS * 86400_000));
+    await repo.insertToken(tx, id, sha256(token), tokenExpiry());
     return token;
+  }
+
+  /** One contact e-mail, one pending or approved application (blind index), and not already a login. */
+  async function assertEmailFree(tx: Tx, id: string, email: string): Promise<void> {
+    const bidx = keys.blindIndex('email', P, emailKey(email));
+    if ((await repo.liveByEmail(tx, bidx, id)).length) {
+      throw new AppError(409, 'contact_email_pending', {}, [{ path: 'contactEmail', code: 'contact_email_pending' }]);
+    }
+    await probe(tx, 'email_key', emailKey(email));
+    if (await tx.maybeOne(`SELECT 1 FROM login_identities WHERE email_key = $1`, [emailKey(email)])) {
+      throw new AppError(409, 'contact_email_taken', {}, [{ path: 'contactEmail', code: 'contact_email_taken' }]);
+    }
   }
 
   /** Loads an application for its applicant; a wrong token and a missing application look the same. */
   async function owned(tx: Tx, id: string, token: string | undefined, lock = true): Promise<RegistrationRow> {
     const notFound = new AppError(404, 'registration_not_found');
     if (!token || !/^[0-9a-f-]{36}$/i.test(id)) throw notFound;
-    if (!(await repo.tokenValid(tx, id, sha256(token)))) throw notFound;
+    const hash = sha256(token);
+    if (!(await repo.tokenValid(tx, id, hash))) throw notFound;
     const r = await repo.get(tx, id, lock);
     if (!r) throw notFound;
+    // While the application is in play, every use of a link keeps it alive (sliding expiry), so an
+    // applicant can always come back to read the status or fix and resubmit.
+    if (LIVE_TOKEN_STATUSES.has(r.status)) await repo.extendToken(tx, id, hash, tokenExpiry());
     return r;
   }
 
@@ -139,7 +164,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     // ---------------------------------------------------------------- applicant (public) ----------
     async create(input: RegistrationInput, meta: RequestMeta, locale: Locale): Promise<{ id: string; resumeToken: string; registration: RegistrationView }> {
       const id = crypto.randomUUID();
-      return db.platform(async (tx) => {
+      return db.system(ONBOARDING, async (tx) => {
         if (input.uscc) await assertNoDuplicate(tx, input.uscc, null);
         await repo.insert(tx, id, await columnsFor(tx, input), meta.ip ?? null, locale);
         const token = await newToken(tx, id);
@@ -152,11 +177,11 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     },
 
     async get(id: string, token: string | undefined): Promise<RegistrationView> {
-      return db.platform(async (tx) => toView(tx, await owned(tx, id, token, false)));
+      return db.system(ONBOARDING, async (tx) => toView(tx, await owned(tx, id, token, false)));
     },
 
     async update(id: string, token: string | undefined, input: RegistrationInput, meta: RequestMeta): Promise<RegistrationView> {
-      return db.platform(async (tx) => {
+      return db.system(ONBOARDING, async (tx) => {
         const r = await owned(tx, id, token);
         assertEditable(r);
         if (input.uscc && input.uscc !== r.uscc) await assertNoDuplicate(tx, input.uscc, id);
@@ -181,7 +206,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
      * AES-256-GCM to disk (never held whole in memory). The previous file is removed after commit.
      */
     async uploadLicense(id: string, token: string | undefined, file: { stream: Readable; filename: string }, meta: RequestMeta): Promise<RegistrationView> {
-      const encrypter = await db.platform(async (tx) => {
+      const encrypter = await db.system(ONBOARDING, async (tx) => {
         assertEditable(await owned(tx, id, token, false));
         return keys.fileEncrypter(tx, P);
       });
@@ -189,7 +214,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
       const blob = await ctx.blobs.write(P, upload.stream, encrypter);
       const name = (file.filename || `license.${upload.ext}`).replace(/[\u0000-\u001f\u007f/\\]/g, '_').slice(0, 200);
       try {
-        return await db.platform(async (tx) => {
+        return await db.system(ONBOARDING, async (tx) => {
           const r = await owned(tx, id, token);
           assertEditable(r);
           await repo.update(tx, id, {
@@ -213,7 +238,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     },
 
     async sendEmailCode(id: string, token: string | undefined, meta: RequestMeta): Promise<{ sentTo: string; expiresAt: Date; resendAfterSeconds: number }> {
-      return db.platform(async (tx) => {
+      return db.system(ONBOARDING, async (tx) => {
         const r = await owned(tx, id, token);
         assertEditable(r);
         const email = await keys.decryptOptional(tx, P, r.contact_email_enc);
@@ -245,7 +270,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
 
     /** Checks the 6-digit code: it expires, allows a few attempts, and binds to the address it went to. */
     async verifyEmailCode(id: string, token: string | undefined, code: string, meta: RequestMeta): Promise<RegistrationView> {
-      const outcome = await db.platform(async (tx) => {
+      const outcome = await db.system(ONBOARDING, async (tx) => {
         const r = await owned(tx, id, token);
         assertEditable(r);
         const c = await repo.getCode(tx, id);
@@ -270,7 +295,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
 
     async submit(id: string, token: string | undefined, consentVersion: string, meta: RequestMeta): Promise<RegistrationView> {
       try {
-        return await db.platform(async (tx) => {
+        return await db.system(ONBOARDING, async (tx) => {
           const r = await owned(tx, id, token);
           assertEditable(r);
           const f = await decryptFields(tx, r);
@@ -282,9 +307,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
           if (consentVersion !== ctx.config.privacyVersion) errors.push({ path: 'consentVersion', code: 'consent_version_mismatch', params: { version: ctx.config.privacyVersion } });
           if (errors.length) throw invalid(errors);
           await assertNoDuplicate(tx, f.uscc!, id);
-          if (await tx.maybeOne(`SELECT 1 FROM login_identities WHERE email_key = $1`, [emailKey(f.contactEmail!)])) {
-            throw new AppError(409, 'contact_email_taken', {}, [{ path: 'contactEmail', code: 'contact_email_taken' }]);
-          }
+          await assertEmailFree(tx, id, f.contactEmail!);
           const now = ctx.now();
           const version = r.version + 1;
           await repo.update(tx, id, { status: 'submitted', version, submitted_at: now, consent_version: consentVersion, consented_at: now, decided_at: null });
@@ -299,13 +322,17 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
         });
       } catch (err) {
         // Two submissions of one company racing: the partial unique index decides, the loser gets 409.
-        if ((err as { code?: string }).code === '23505') throw new AppError(409, 'registration_duplicate', { status: 'submitted' }, [{ path: 'uscc', code: 'registration_duplicate', params: { status: 'submitted' } }]);
+        const e = err as { code?: string; constraint?: string; message?: string };
+        if (e.code === '23505' && (e.constraint === 'registrations_email_live' || /registrations_email_live/.test(e.message ?? ''))) {
+          throw new AppError(409, 'contact_email_pending', {}, [{ path: 'contactEmail', code: 'contact_email_pending' }]);
+        }
+        if (e.code === '23505') throw new AppError(409, 'registration_duplicate', { status: 'submitted' }, [{ path: 'uscc', code: 'registration_duplicate', params: { status: 'submitted' } }]);
         throw err;
       }
     },
 
     async withdraw(id: string, token: string | undefined, meta: RequestMeta): Promise<RegistrationView> {
-      return db.platform(async (tx) => {
+      return db.system(ONBOARDING, async (tx) => {
         const r = await owned(tx, id, token);
         if (r.status !== 'draft' && r.status !== 'submitted') throw new AppError(409, 'registration_locked', { status: r.status });
         await repo.update(tx, id, { status: 'withdrawn' });
@@ -316,10 +343,12 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     },
 
     // ---------------------------------------------------------------- platform reviewers ----------
-    async list(f: { status: string | null; q: string | null; page: number; pageSize: number }) {
+    async list(f: { status: string | null; q: string | null; page: number; pageSize: number }, actor: Actor, meta: RequestMeta) {
       return db.platform(async (tx) => {
         const q = f.q ? f.q.replace(/[\\%_]/g, (c) => `\\${c}`) : null;
         const rows = await repo.list(tx, { status: f.status, q, limit: f.pageSize, offset: (f.page - 1) * f.pageSize });
+        // A platform read across applications: who looked at the queue, with which filter.
+        await audit.record(tx, { tenantId: null, actor, action: 'registration.list', objectType: 'registration', details: { status: f.status, q: f.q, page: f.page, count: rows.length }, meta });
         const now = ctx.now().getTime();
         return {
           total: rows[0]?.total ?? 0,
@@ -341,7 +370,8 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     async detail(id: string, actor: Actor, meta: RequestMeta) {
       return db.platform(async (tx) => {
         const r = await repo.get(tx, id);
-        if (!r) throw new AppError(404, 'registration_not_found');
+        // Never submitted = no consent yet: reviewers do not see a draft's personal data.
+        if (!r || r.version === 0) throw new AppError(404, 'registration_not_found');
         const registration = await toView(tx, r);
         const others = r.uscc ? await repo.othersByUscc(tx, r.uscc, id) : [];
         const tenant = r.uscc ? await tenants.existsLive(tx, r.uscc) : undefined;
@@ -349,6 +379,14 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
           ...others.map((o) => ({ kind: 'registration' as const, id: o.id, companyName: o.company_name, status: o.status })),
           ...(tenant && tenant.id !== r.tenant_id ? [{ kind: 'tenant' as const, id: tenant.id, companyName: tenant.name, status: tenant.status }] : []),
         ];
+        // The same contact e-mail on another application (blind index), or already a login.
+        const emailDuplicates: Array<{ kind: 'registration' | 'login'; id: string; companyName: string | null; status: string }> = r.contact_email_bidx
+          ? (await repo.othersByEmail(tx, r.contact_email_bidx, id)).map((o) => ({ kind: 'registration' as const, id: o.id, companyName: o.company_name, status: o.status }))
+          : [];
+        if (registration.contactEmail && r.status !== 'approved') {
+          const login = await tx.maybeOne<{ kind: string; tenant_id: string | null }>(`SELECT kind, tenant_id FROM login_identities WHERE email_key = $1`, [emailKey(registration.contactEmail)]);
+          if (login) emailDuplicates.push({ kind: 'login', id: login.tenant_id ?? login.kind, companyName: null, status: login.kind });
+        }
         const versions = [];
         let prev: Snapshot | null = null;
         for (const v of await repo.versions(tx, id)) {
@@ -376,6 +414,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
             licenseType: r.license_mime,
             licenseTypeAllowed: r.license_mime !== null && (LICENSE_TYPES as readonly string[]).includes(r.license_mime),
             duplicates,
+            emailDuplicates,
           },
           versions,
           unsubmittedChanges: r.status === 'rejected' || r.status === 'draft' ? pending : [],
@@ -388,7 +427,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     async license(id: string, version: number | null, actor: Actor, meta: RequestMeta): Promise<{ data: Buffer; mime: string; name: string }> {
       return db.platform(async (tx) => {
         const r = await repo.get(tx, id);
-        if (!r) throw new AppError(404, 'registration_not_found');
+        if (!r || r.version === 0) throw new AppError(404, 'registration_not_found');
         let lic = { blob: r.license_blob, mime: r.license_mime, name: r.license_name };
         if (version !== null) {
           const v = (await repo.versions(tx, id)).find((x) => x.version === version);
@@ -421,7 +460,8 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
         );
         await repo.insertDecision(tx, { id: crypto.randomUUID(), registrationId: id, version: r.version, decision: 'approved', reasons: [], comment, reviewerId: reviewer.id });
         await repo.update(tx, id, { status: 'approved', decided_at: ctx.now(), tenant_id: provisioned.tenantId });
-        await repo.capTokens(tx, id, new Date(ctx.now().getTime() + DECIDED_TOKEN_DAYS * 86400_000));
+        // Every link keeps showing "approved, sign in at …" for a while, then stops (read-only by status).
+        await repo.setTokenExpiry(tx, id, new Date(ctx.now().getTime() + APPROVED_STATUS_DAYS * 86400_000));
         await audit.record(tx, { tenantId: null, actor: reviewer, action: 'registration.approve', objectType: 'registration', objectId: id, details: { version: r.version, tenantId: provisioned.tenantId }, meta });
         const mail = {
           ...onboardingMail.approved(r.locale as Locale, f.contactEmail!, f.companyName!, f.contactEmail!, provisioned.adminPassword, `${ctx.config.publicUrl}/login`),
@@ -441,9 +481,10 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
         await repo.update(tx, id, { status: 'rejected', decided_at: ctx.now() });
         await audit.record(tx, { tenantId: null, actor: reviewer, action: 'registration.reject', objectType: 'registration', objectId: id, details: { version: r.version, reasons }, meta });
         const f = await decryptFields(tx, r);
+        // The link in this mail is one more way back in; the applicant's browser keeps its own link too, to
+        // read the reasons and to fix and resubmit (every live link is extended).
         const token = await newToken(tx, id);
-        // From now on the link in this mail is the way back in (earlier links stop working).
-        await repo.keepOnlyTokens(tx, id, [sha256(token)]);
+        await repo.extendTokens(tx, id, tokenExpiry());
         const mail = onboardingMail.rejected(r.locale as Locale, f.contactEmail!, f.companyName!, reasons, comment, resumeLink(id, token));
         tx.afterCommit(() => ctx.mailer.send(mail));
         return toView(tx, (await repo.get(tx, id))!);
@@ -453,7 +494,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     /** Stale drafts expire: their personal data and files are deleted. Returns how many expired. */
     async expireStaleDrafts(): Promise<number> {
       const before = new Date(ctx.now().getTime() - ctx.config.draftTtlDays * 86400_000);
-      return db.platform(async (tx) => {
+      return db.system(ONBOARDING, async (tx) => {
         const stale = await repo.staleDrafts(tx, before);
         for (const s of stale) {
           await repo.expire(tx, s.id);

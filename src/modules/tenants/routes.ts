@@ -38,7 +38,7 @@ export function tenantsRoutes(app: App, tenants: TenantsService): void {
         response: { 200: z.object({ items: z.array(tenantOut) }) },
       },
     },
-    async (req) => ({ items: await tenants.list(req.query) }),
+    async (req) => ({ items: await tenants.list(req.query, actorOf(authOf(req)), req.meta) }),
   );
 
   app.put(

@@ -66,13 +66,15 @@ export function tenantsService(ctx: AppContext, access: AccessService) {
       });
     },
 
-    async list(filter: { q?: string; status?: string }): Promise<TenantView[]> {
+    /** The tenant list, a cross-tenant read: audited in the platform chain (who, which filter, how many). */
+    async list(filter: { q?: string; status?: string }, actor: Actor, meta: RequestMeta): Promise<TenantView[]> {
       return ctx.db.platform(async (tx) => {
         const rows = await tx.query(
           `SELECT * FROM tenants WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR name ILIKE '%' || $2 || '%' OR uscc = upper($2))
            ORDER BY created_at DESC LIMIT 500`,
           [filter.status ?? null, filter.q ?? null],
         );
+        await audit.record(tx, { tenantId: null, actor, action: 'platform.tenant.list', objectType: 'tenant', details: { q: filter.q ?? null, status: filter.status ?? null, count: rows.length }, meta });
         return rows.map(view);
       });
     },

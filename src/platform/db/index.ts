@@ -20,8 +20,19 @@ export interface Driver {
   close(): Promise<void>;
 }
 
+/**
+ * Narrow system scopes for work that runs before anyone is signed in. Each one sets `app.system` and only
+ * the RLS policies written for it accept it (migrations/0011_system_scopes.sql):
+ *  - `onboarding`: an applicant's own registration (registrations and their children, the onboarding
+ *    data key, the platform audit chain's registration events), and a probe for one USCC / one e-mail;
+ *  - `auth`: resolving one session cookie by its token hash (then `actAsTenant` for the session's
+ *    tenant), the platform user of a platform session, the platform's security policy.
+ * Neither sees any other tenant's sessions, users, contracts or audit events.
+ */
+export type SystemScope = 'onboarding' | 'auth';
+
 /** Who a transaction acts for. Tenant work sees one tenant; platform work is explicit and audited. */
-export type Scope = { kind: 'tenant'; tenantId: string } | { kind: 'platform' };
+export type Scope = { kind: 'tenant'; tenantId: string } | { kind: 'platform' } | { kind: 'system'; name: SystemScope };
 
 export interface Tx {
   readonly scope: Scope;
@@ -32,7 +43,8 @@ export interface Tx {
   execute(text: string, params?: unknown[]): Promise<number>;
   /**
    * Inside a platform transaction, additionally act for one tenant (used when the platform provisions a
-   * tenant). Tenant-owned tables then accept rows of that tenant only.
+   * tenant). Tenant-owned tables then accept rows of that tenant only. Also allowed in the `auth` system
+   * scope, once a session or sign-in has named its tenant.
    */
   actAsTenant(tenantId: string): Promise<void>;
   /** Runs after a successful COMMIT (mail, notifications); never for a rolled-back transaction. */
@@ -45,6 +57,8 @@ export interface Database {
   tenant<T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** A transaction in the platform (cross-tenant) context. Callers audit what they do with it. */
   platform<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** A transaction in a narrow system scope (see SystemScope): no `app.platform`, only its own policies. */
+  system<T>(name: SystemScope, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** A transaction with no tenant and no platform flag: RLS shows nothing tenant-owned (fail closed). */
   anonymous<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   ping(): Promise<boolean>;
@@ -77,9 +91,10 @@ function makeDatabase(driver: Driver, log?: Logger): Database {
       inTx.run(true, async () => {
         await c.query('BEGIN');
         try {
-          await c.query("SELECT set_config('app.tenant_id', $1, true), set_config('app.platform', $2, true)", [
+          await c.query("SELECT set_config('app.tenant_id', $1, true), set_config('app.platform', $2, true), set_config('app.system', $3, true)", [
             scope?.kind === 'tenant' ? scope.tenantId : '',
             scope?.kind === 'platform' ? 'on' : '',
+            scope?.kind === 'system' ? scope.name : '',
           ]);
           const tx: Tx = {
             scope: scope ?? { kind: 'tenant', tenantId: '' },
@@ -98,7 +113,9 @@ function makeDatabase(driver: Driver, log?: Logger): Database {
               return (await c.query(text, params)).rowCount;
             },
             async actAsTenant(tenantId: string) {
-              if (scope?.kind !== 'platform') throw new DbError('actAsTenant needs a platform transaction');
+              if (scope?.kind !== 'platform' && !(scope?.kind === 'system' && scope.name === 'auth')) {
+                throw new DbError('actAsTenant needs a platform (or auth) transaction');
+              }
               if (!UUID_RE.test(tenantId)) throw new DbError('invalid tenant id');
               await c.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
             },
@@ -129,6 +146,10 @@ function makeDatabase(driver: Driver, log?: Logger): Database {
     driver: driver.kind,
     tenant: (tenantId, fn) => run({ kind: 'tenant', tenantId }, fn),
     platform: (fn) => run({ kind: 'platform' }, fn),
+    system: (name, fn) => {
+      if (name !== 'onboarding' && name !== 'auth') throw new DbError(`unknown system scope ${String(name)}`);
+      return run({ kind: 'system', name }, fn);
+    },
     anonymous: (fn) => run(null, fn),
     async ping() {
       try {
@@ -293,4 +314,13 @@ export async function assertSafeRole(driver: Driver): Promise<void> {
       `refusing to start: database role ${row?.role} is a superuser, bypasses RLS or owns tables; the app must run as ${APP_ROLE}`,
     );
   }
+}
+
+/**
+ * Names the single key a system-scope transaction is about to look up in a table it may otherwise not
+ * read (see migrations/0011_system_scopes.sql): RLS then shows that one row, if it exists, and nothing
+ * else. Transaction-local like every other setting.
+ */
+export async function probe(tx: Tx, name: 'uscc' | 'email_key' | 'token_hash' | 'user_id', value: string): Promise<void> {
+  await tx.query(`SELECT set_config($1, $2, true)`, [`app.probe_${name}`, value]);
 }
