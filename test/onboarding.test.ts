@@ -18,6 +18,8 @@ const invalid = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'registrations/in
   field: string;
   value: string;
   why: string;
+  status: number;
+  code: string;
 }>;
 const licensePath = (rel: string) => path.resolve(FIXTURES, 'registrations', rel);
 
@@ -203,8 +205,8 @@ describe('invalid applications are refused with field, code and nothing saved', 
     contactEmail: 'tester@example-specimen.example.com',
   };
 
-  it.each(invalid.filter((c) => c.field !== 'licenseFile' && c.value !== '914403001922038216'))(
-    '$field = $value ($why)',
+  it.each(invalid.filter((c) => c.status === 422 && c.field !== 'licenseFile'))(
+    '$field = $value ($why) → $code',
     async (c) => {
       const before = await count('registrations');
       const res = await new Client(env.app, 'en').post('/api/v1/registrations', { ...base, [c.field]: c.value });
@@ -213,6 +215,7 @@ describe('invalid applications are refused with field, code and nothing saved', 
       const p = res.json() as { code: string; errors: Array<{ path: string; code: string; message: string }>; detail: string };
       expect(p.code).toBe('validation_failed');
       expect(p.errors.map((e) => e.path)).toEqual([c.field]);
+      expect(p.errors[0]!.code).toBe(c.code);
       expect(p.errors[0]!.message.length).toBeGreaterThan(3);
       expect(await count('registrations')).toBe(before);
       // A PATCH of an existing draft is refused the same way and changes nothing.
@@ -224,6 +227,31 @@ describe('invalid applications are refused with field, code and nothing saved', 
       expect((after.json() as Record<string, unknown>)[c.field]).toBe(draft.json().registration[c.field]);
     },
   );
+
+  it.each(invalid.filter((c) => c.field === 'licenseFile'))('license $value ($why) → $status $code, nothing stored', async (c) => {
+    const r = await new Client(env.app).post('/api/v1/registrations', base);
+    const { id, resumeToken } = r.json() as { id: string; resumeToken: string };
+    const content = c.value.startsWith('generate:')
+      ? Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(11 * 1024 * 1024 - 9, 0x20)])
+      : fs.readFileSync(licensePath(c.value));
+    const blobs = blobCount();
+    const mp = multipart('file', path.basename(c.value.startsWith('generate:') ? 'big.pdf' : c.value), content);
+    const res = await env.app.inject({ method: 'PUT', url: `/api/v1/registrations/${id}/license`, payload: mp.payload, headers: { ...mp.headers, 'x-resume-token': resumeToken } });
+    expect(res.statusCode, res.body).toBe(c.status);
+    expect(res.json().errors[0]).toMatchObject({ path: 'file', code: c.code });
+    expect(blobCount()).toBe(blobs);
+    expect((await new Client(env.app).get(`/api/v1/registrations/${id}`, { 'x-resume-token': resumeToken })).json().license).toBeNull();
+  });
+
+  it.each(invalid.filter((c) => c.status === 409))('$field = $value ($why) → 409 $code, nothing saved', async (c) => {
+    // The fixture company with this code was approved by the first describe block.
+    const before = await count('registrations');
+    const res = await new Client(env.app).post('/api/v1/registrations', { ...base, [c.field]: c.value });
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json().errors[0]).toMatchObject({ path: c.field });
+    expect(res.json().code).toBe(c.code);
+    expect(await count('registrations')).toBe(before);
+  });
 
   it('gives the specific codes a user needs to fix the USCC', async () => {
     const codeOf = async (uscc: string) =>
@@ -427,6 +455,10 @@ describe('the applicant’s journey: codes, tokens, rejection and resubmission',
     const c = new Client(env.app);
     const status = await c.get(`/api/v1/registrations/${applied.id}`, h);
     expect(status.json()).toMatchObject({ status: 'rejected', rejection: { reasons: ['name_mismatch', 'license_unreadable'] } });
+    // The link the applicant's browser already holds still shows the status and the reasons.
+    const own = await new Client(env.app).get(`/api/v1/registrations/${applied.id}`, applied.h);
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({ status: 'rejected', rejection: { reasons: ['name_mismatch', 'license_unreadable'], comment: '公司名称与执照不一致，请上传清晰的执照' } });
     // Rejected applications may be edited and resubmitted; the e-mail stays verified.
     const fixed = await c.patch(`/api/v1/registrations/${applied.id}`, { companyName: '深圳示例贸易股份有限公司' }, h);
     expect(fixed.statusCode).toBe(200);
@@ -459,11 +491,67 @@ describe('the applicant’s journey: codes, tokens, rejection and resubmission',
     expect(approved.statusCode).toBe(200);
     const caps = await env.ctx.db.platform((tx) => tx.query<{ expires_at: Date }>(`SELECT expires_at FROM registration_tokens WHERE registration_id = $1`, [applied.id]));
     expect(caps.length).toBeGreaterThan(0);
-    for (const c of caps) expect(c.expires_at.getTime()).toBeLessThanOrEqual(Date.now() + 7 * 86400_000 + 60_000);
-    // The applicant's link before the rejection no longer opens the application.
+    for (const c of caps) expect(c.expires_at.getTime()).toBeLessThanOrEqual(Date.now() + 90 * 86400_000 + 60_000);
+    // After approval the applicant's first link still says "approved" (read-only: nothing can change).
+    const after = await new Client(env.app).get(`/api/v1/registrations/${applied.id}`, applied.h);
+    expect(after.statusCode).toBe(200);
+    expect(after.json().status).toBe('approved');
+    expect((await new Client(env.app).patch(`/api/v1/registrations/${applied.id}`, { companyName: '改名有限公司' }, applied.h)).statusCode).toBe(409);
+    // … for a while: 91 days later the link is gone.
+    await env.ctx.db.platform((tx) => tx.execute(`UPDATE registration_tokens SET expires_at = now() - interval '1 second' WHERE registration_id = $1`, [applied.id]));
     expect((await new Client(env.app).get(`/api/v1/registrations/${applied.id}`, applied.h)).statusCode).toBe(404);
     const final = (await admin.get(`/api/v1/platform/registrations/${applied.id}`)).json() as { decisions: Array<{ decision: string }> };
     expect(final.decisions.map((d) => d.decision)).toEqual(['rejected', 'approved']);
+  });
+
+  it('refuses a contact e-mail that another pending application already uses (409), and shows e-mail duplicates to the reviewer', async () => {
+    const admin = await adminClient(env);
+    const shared = 'daili.wang@consult-specimen.example.com';
+    const first: Application = { ...app, companyName: '苏州示例咨询有限公司', uscc: '', contactName: '王代理', contactEmail: shared };
+    // A valid code of its own (check character computed by the validator's rules).
+    first.uscc = '91320594MA1N2WE53Q';
+    const second: Application = { ...first, companyName: '无锡示例商贸有限公司', uscc: '91320214MA1MLX1B1K' };
+    const a = await applyThroughWizard(first);
+    // The second company gets as far as submitting and is refused with the reason.
+    const c = new Client(env.app, 'en');
+    const r = await c.post('/api/v1/registrations', { companyName: second.companyName, uscc: second.uscc, registeredAddress: second.registeredAddress });
+    expect(r.statusCode, r.body).toBe(201);
+    const { id, resumeToken } = r.json() as { id: string; resumeToken: string };
+    const h = { 'x-resume-token': resumeToken };
+    await c.patch(`/api/v1/registrations/${id}`, { contactName: second.contactName, contactMobile: second.contactMobile, contactEmail: shared }, h);
+    const mp = multipart('file', 'license.pdf', fs.readFileSync(licensePath(second.licenseFile)));
+    await env.app.inject({ method: 'PUT', url: `/api/v1/registrations/${id}/license`, payload: mp.payload, headers: { ...mp.headers, ...h } });
+    await c.post(`/api/v1/registrations/${id}/email-code`, {}, h);
+    const code = /(\d{6})/.exec((await lastMailTo(env.dataDir, shared, /验证码|verification code/)).text ?? '')![1]!;
+    expect((await c.post(`/api/v1/registrations/${id}/email-code/verify`, { code }, h)).statusCode).toBe(200);
+    const refused = await c.post(`/api/v1/registrations/${id}/submit`, { consentVersion: privacyVersion }, h);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'contact_email_pending', errors: [{ path: 'contactEmail', code: 'contact_email_pending' }] });
+    expect(refused.json().detail).toContain('pending or approved application');
+    expect((await c.get(`/api/v1/registrations/${id}`, h)).json().status).toBe('draft');
+    // Once the first is rejected, the second may go ahead; its reviewer sees the shared address.
+    expect((await admin.post(`/api/v1/platform/registrations/${a.id}/reject`, { reasons: ['other'], comment: '请补充材料' })).statusCode).toBe(200);
+    const ok = await c.post(`/api/v1/registrations/${id}/submit`, { consentVersion: privacyVersion }, h);
+    expect(ok.statusCode, ok.body).toBe(200);
+    const detail = (await admin.get(`/api/v1/platform/registrations/${id}`)).json() as { checks: { emailDuplicates: Array<{ kind: string; id: string; status: string }> } };
+    expect(detail.checks.emailDuplicates).toEqual([expect.objectContaining({ kind: 'registration', id: a.id, status: 'rejected' })]);
+    // … and the first one, fixed and resubmitted, now meets the second: refused.
+    const again = await new Client(env.app).post(`/api/v1/registrations/${a.id}/submit`, { consentVersion: privacyVersion }, a.h);
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('contact_email_pending');
+  });
+
+  it('keeps drafts (never submitted, no consent yet) out of the review console', async () => {
+    const admin = await adminClient(env);
+    const d = await new Client(env.app).post('/api/v1/registrations', { companyName: '草稿隐私有限公司', contactName: '陈草稿', contactEmail: 'chen.draft@example.com', contactMobile: '13700137000' });
+    const { id } = d.json() as { id: string };
+    expect((await admin.get(`/api/v1/platform/registrations/${id}`)).statusCode).toBe(404);
+    expect((await admin.get(`/api/v1/platform/registrations/${id}/license`)).statusCode).toBe(404);
+    for (const status of ['all', 'draft']) {
+      const list = (await admin.get(`/api/v1/platform/registrations?status=${status}&pageSize=100`)).json() as { items: Array<{ id: string; status: string }> };
+      expect(list.items.map((i) => i.id)).not.toContain(id);
+      expect(list.items.filter((i) => i.status === 'draft')).toEqual([]);
+    }
   });
 
   it('lets an applicant withdraw, and expires stale drafts without keeping their personal data', async () => {

@@ -314,8 +314,8 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
           const snap = await snapshotOf(tx, { ...r, version });
           await repo.insertVersion(tx, id, version, await keys.encryptText(tx, P, JSON.stringify(snap)), now);
           await audit.record(tx, { tenantId: null, actor: applicant(id), action: 'registration.submit', objectType: 'registration', objectId: id, details: { version, consentVersion }, meta });
+          // One more link, in the confirmation mail; the applicant's other live links keep working (status).
           const t2 = await newToken(tx, id);
-          await repo.keepOnlyTokens(tx, id, [sha256(token!), sha256(t2)]);
           const mail = onboardingMail.submitted(r.locale as Locale, f.contactEmail!, f.companyName!, version, resumeLink(id, t2));
           tx.afterCommit(() => ctx.mailer.send(mail));
           return toView(tx, (await repo.get(tx, id))!);
