@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../../platform/context.js';
-import type { Tx } from '../../platform/db/index.js';
+import { probe, type Tx } from '../../platform/db/index.js';
 import { audit, type Actor, type RequestMeta } from '../../platform/audit.js';
 import { AppError, conflict, fieldError, forbidden, invalid, notFound, type FieldError } from '../../platform/http/errors.js';
 import { emailKey, isValidEmail, normalizeEmail } from '../../platform/validation.js';
@@ -381,12 +381,15 @@ export function accessService(ctx: AppContext) {
     /** Why a session cookie no longer works (for a readable 401), or null. */
     async explainDeadSession(token: string): Promise<string | null> {
       if (!token || token.length > 100) return null;
-      return db.platform(async (tx) => {
+      // Auth scope (not platform): this one session by its token hash, then its tenant's rows.
+      return db.system('auth', async (tx) => {
+        await probe(tx, 'token_hash', sha256(token).toString('hex'));
         const s = await tx.maybeOne<{ tenant_id: string | null; user_id: string; revoked_reason: string | null; expires_at: Date }>(
-          `SELECT tenant_id, user_id, revoked_reason, expires_at FROM sessions WHERE token_hash = $1`,
+          `SELECT nullif(tenant_id, '00000000-0000-0000-0000-000000000000') AS tenant_id, user_id, revoked_reason, expires_at FROM sessions WHERE token_hash = $1`,
           [sha256(token)],
         );
         if (!s || !s.tenant_id || s.expires_at.getTime() <= ctx.now().getTime()) return null;
+        await tx.actAsTenant(s.tenant_id);
         if (s.revoked_reason === 'user_disabled') return 'account_disabled';
         if (s.revoked_reason === 'tenant_terminated') return 'tenant_terminated';
         const t = await tx.maybeOne<{ status: string }>(`SELECT status FROM tenants WHERE id = $1`, [s.tenant_id]);

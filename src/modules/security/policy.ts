@@ -52,7 +52,8 @@ export async function loadPolicy(tx: Tx, tenantId: string | null): Promise<Secur
       auditRetentionDays: r.audit_retention_days,
     };
   }
-  if (tx.scope.kind !== 'platform') return { ...DEFAULT_POLICY };
+  // The platform's own policy: read in the platform context, or by the auth scope resolving a platform session.
+  if (tx.scope.kind !== 'platform' && !(tx.scope.kind === 'system' && tx.scope.name === 'auth')) return { ...DEFAULT_POLICY };
   const r = await tx.maybeOne<{ value: Partial<SecurityPolicy> }>(`SELECT value FROM platform_settings WHERE key = 'security_policy'`);
   return { ...DEFAULT_POLICY, ...(r?.value ?? {}) };
 }

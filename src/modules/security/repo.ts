@@ -54,13 +54,14 @@ export const securityRepo = {
   ) {
     return tx.execute(
       `INSERT INTO sessions (id, token_hash, csrf_token, kind, tenant_id, user_id, ip, user_agent, expires_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+       VALUES ($1,$2,$3,$4,coalesce($5::uuid, '00000000-0000-0000-0000-000000000000'),$6,$7,$8,$9)`,
+      // A platform operator's session belongs to the nil tenant (migrations/0290), like the platform audit chain.
       [s.id, s.tokenHash, s.csrf, s.kind, s.tenantId, s.userId, s.ip, s.ua, s.expiresAt],
     );
   },
   sessionByHash(tx: Tx, hash: Buffer) {
     return tx.maybeOne<SessionRow>(
-      `SELECT id, csrf_token, kind, tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at FROM sessions WHERE token_hash = $1`,
+      `SELECT id, csrf_token, kind, nullif(tenant_id, '00000000-0000-0000-0000-000000000000') AS tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at FROM sessions WHERE token_hash = $1`,
       [hash],
     );
   },

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import QRCode from 'qrcode';
 import type { AppContext } from '../../platform/context.js';
-import type { Tx } from '../../platform/db/index.js';
+import { probe, type Tx } from '../../platform/db/index.js';
 import type { KeyOwner } from '../../platform/crypto.js';
 import { audit, type Actor, type RequestMeta } from '../../platform/audit.js';
 import { AppError, fieldError, invalid, notFound, unauthorized } from '../../platform/http/errors.js';
@@ -343,7 +343,7 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
       if (found.tenant) await tx.actAsTenant(found.tenant.id);
       await tx.execute(`UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, [found.user.id]);
       await tx.execute(
-        `INSERT INTO password_resets (token_hash, kind, tenant_id, user_id, expires_at) VALUES ($1,$2,$3,$4,$5)`,
+        `INSERT INTO password_resets (token_hash, kind, tenant_id, user_id, expires_at) VALUES ($1,$2,coalesce($3::uuid, '00000000-0000-0000-0000-000000000000'),$4,$5)`,
         [sha256(token), found.kind, found.tenant?.id ?? null, found.user.id, new Date(ctx.now().getTime() + RESET_MINUTES * 60_000)],
       );
       await audit.record(tx, { tenantId: found.tenant?.id ?? null, actor: actorFor(found), action: 'auth.password_reset.request', objectType: 'user', objectId: found.user.id });
@@ -407,7 +407,7 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
         }
         await tx.execute(
           `INSERT INTO auth_challenges (id_hash, purpose, kind, tenant_id, user_id, webauthn_challenge, ip, created_at, expires_at)
-           VALUES ($1, 'login', $2, $3, $4, $5, $6, $7, $8)`,
+           VALUES ($1, 'login', $2, coalesce($3::uuid, '00000000-0000-0000-0000-000000000000'), $4, $5, $6, $7, $8)`,
           [sha256(challengeId), found.kind, tenantId, found.user.id, webauthnChallenge, meta.ip ?? null, now, new Date(now.getTime() + CHALLENGE_MINUTES * 60_000)],
         );
         await audit.record(tx, { tenantId, actor: actorFor(found), action: 'auth.login.password_ok', details: { methods }, meta });
@@ -423,7 +423,7 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
       const now = ctx.now();
       const r = await db.platform(async (tx) => {
         const ch = await tx.maybeOne<{ tenant_id: string | null; user_id: string; sms_sent: number; code_sent_at: Date | null; expires_at: Date; consumed_at: Date | null }>(
-          `SELECT tenant_id, user_id, sms_sent, code_sent_at, expires_at, consumed_at FROM auth_challenges WHERE id_hash = $1 AND purpose = 'login' FOR UPDATE`,
+          `SELECT nullif(tenant_id, '00000000-0000-0000-0000-000000000000') AS tenant_id, user_id, sms_sent, code_sent_at, expires_at, consumed_at FROM auth_challenges WHERE id_hash = $1 AND purpose = 'login' FOR UPDATE`,
           [sha256(challengeId)],
         );
         if (!ch || ch.consumed_at || ch.expires_at.getTime() <= now.getTime()) throw new AppError(401, 'mfa_challenge_invalid');
@@ -460,7 +460,8 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
         const ch = await tx.maybeOne<{
           kind: 'platform' | 'tenant'; tenant_id: string | null; user_id: string; webauthn_challenge: string | null; code_hash: string | null;
           code_expires_at: Date | null; attempts: number; expires_at: Date; consumed_at: Date | null; amr?: string;
-        }>(`SELECT * FROM auth_challenges WHERE id_hash = $1 AND purpose = 'login' FOR UPDATE`, [sha256(challengeId)]);
+        }>(`SELECT kind, nullif(tenant_id, '00000000-0000-0000-0000-000000000000') AS tenant_id, user_id, webauthn_challenge, code_hash, code_sent_at, code_expires_at, sms_sent, attempts, expires_at, consumed_at
+               FROM auth_challenges WHERE id_hash = $1 AND purpose = 'login' FOR UPDATE`, [sha256(challengeId)]);
         if (!ch || ch.consumed_at || ch.expires_at.getTime() <= now.getTime()) return { error: new AppError(401, 'mfa_challenge_invalid') };
         if (ch.attempts >= MAX_ATTEMPTS) return { error: new AppError(429, 'mfa_too_many_attempts', {}, [], { 'Retry-After': '60' }) };
         const found = await loadUser(tx, ch.kind, ch.tenant_id, ch.user_id);
@@ -488,13 +489,19 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
     async resolve(token: string, ip?: string | null): Promise<Auth | null | { blocked: string }> {
       if (!token || token.length > 100) return null;
       const now = ctx.now();
-      return db.platform(async (tx) => {
+      // The auth scope, not the platform one: RLS shows this one session (by its token hash), then its
+      // tenant's rows (actAsTenant in loadUser) or its platform operator, and nothing else.
+      return db.system('auth', async (tx) => {
+        const hash = sha256(token);
+        await probe(tx, 'token_hash', hash.toString('hex'));
         const s = await tx.maybeOne<SessionRow & { reauth_at: Date | null; amr: string[] }>(
-          `SELECT id, csrf_token, kind, tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at, reauth_at, amr FROM sessions WHERE token_hash = $1`,
-          [sha256(token)],
+          `SELECT id, csrf_token, kind, nullif(tenant_id, '00000000-0000-0000-0000-000000000000') AS tenant_id, user_id, created_at, last_seen_at,
+                  expires_at, revoked_at, reauth_at, amr FROM sessions WHERE token_hash = $1`,
+          [hash],
         );
         if (!s || s.revoked_at) return null;
         if (s.expires_at.getTime() <= now.getTime()) return null;
+        if (s.kind === 'platform') await probe(tx, 'user_id', s.user_id);
         const loaded = await loadUser(tx, s.kind, s.tenant_id, s.user_id);
         if (!loaded || loaded.user.status !== 'active') return null;
         if (loaded.tenant && loaded.tenant.status === 'terminated') return null;
@@ -596,7 +603,7 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
       const now = ctx.now();
       const row = await db.platform((tx) =>
         tx.maybeOne<{ kind: 'platform' | 'tenant'; tenant_id: string | null; user_id: string; expires_at: Date; used_at: Date | null }>(
-          `SELECT kind, tenant_id, user_id, expires_at, used_at FROM password_resets WHERE token_hash = $1`,
+          `SELECT kind, nullif(tenant_id, '00000000-0000-0000-0000-000000000000') AS tenant_id, user_id, expires_at, used_at FROM password_resets WHERE token_hash = $1`,
           [sha256(token)],
         ),
       );
@@ -636,7 +643,7 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
         await tx.execute(`DELETE FROM auth_challenges WHERE user_id = $1 AND purpose = 'webauthn_reauth'`, [auth.user.id]);
         await tx.execute(
           `INSERT INTO auth_challenges (id_hash, purpose, kind, tenant_id, user_id, session_id, webauthn_challenge, expires_at)
-           VALUES ($1, 'webauthn_reauth', $2, $3, $4, $5, $6, $7)`,
+           VALUES ($1, 'webauthn_reauth', $2, coalesce($3::uuid, '00000000-0000-0000-0000-000000000000'), $4, $5, $6, $7)`,
           [sha256(randomToken(16)), auth.user.kind, auth.tenant?.id ?? null, auth.user.id, auth.sessionId, options.challenge, new Date(ctx.now().getTime() + 5 * 60_000)],
         );
         return options;
@@ -720,8 +727,8 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
         if (existing?.confirmed_at) throw new AppError(409, 'totp_already_enrolled');
         const enc = await ctx.keys.encryptText(tx, ownerOf(auth.tenant?.id ?? null), secret);
         await tx.execute(
-          `INSERT INTO mfa_totp (user_id, tenant_id, secret_enc) VALUES ($1, $2, $3)
-           ON CONFLICT (user_id) DO UPDATE SET secret_enc = EXCLUDED.secret_enc, last_step = 0, created_at = now()`,
+          `INSERT INTO mfa_totp (user_id, tenant_id, secret_enc) VALUES ($1, coalesce($2::uuid, '00000000-0000-0000-0000-000000000000'), $3)
+           ON CONFLICT (tenant_id, user_id) DO UPDATE SET secret_enc = EXCLUDED.secret_enc, last_step = 0, created_at = now()`,
           [auth.user.id, auth.tenant?.id ?? null, enc],
         );
         await audit.record(tx, { tenantId: auth.tenant?.id ?? null, actor: actorOf(auth), action: 'mfa.totp.begin', objectType: 'user', objectId: auth.user.id, meta });
@@ -778,7 +785,7 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
         await tx.execute(`DELETE FROM auth_challenges WHERE user_id = $1 AND purpose = 'webauthn_register'`, [auth.user.id]);
         await tx.execute(
           `INSERT INTO auth_challenges (id_hash, purpose, kind, tenant_id, user_id, session_id, webauthn_challenge, expires_at)
-           VALUES ($1, 'webauthn_register', $2, $3, $4, $5, $6, $7)`,
+           VALUES ($1, 'webauthn_register', $2, coalesce($3::uuid, '00000000-0000-0000-0000-000000000000'), $4, $5, $6, $7)`,
           [sha256(randomToken(16)), auth.user.kind, auth.tenant?.id ?? null, auth.user.id, auth.sessionId, options.challenge, new Date(ctx.now().getTime() + 5 * 60_000)],
         );
         return options;
@@ -797,7 +804,7 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
         if (!cred) throw new AppError(400, 'webauthn_failed');
         await tx.execute(`DELETE FROM auth_challenges WHERE user_id = $1 AND purpose = 'webauthn_register'`, [auth.user.id]);
         await tx.execute(
-          `INSERT INTO webauthn_credentials (id, user_id, tenant_id, public_key, counter, transports, name) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+          `INSERT INTO webauthn_credentials (id, user_id, tenant_id, public_key, counter, transports, name) VALUES ($1,$2,coalesce($3::uuid, '00000000-0000-0000-0000-000000000000'),$4,$5,$6,$7)`,
           [cred.id, auth.user.id, auth.tenant?.id ?? null, cred.publicKey, cred.counter, cred.transports, name],
         );
         const recoveryCodes = await ensureRecoveryCodes(tx, auth);
@@ -848,14 +855,14 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
       await asUser(auth, async (tx) => {
         const owner = ownerOf(auth.tenant?.id ?? null);
         await tx.execute(
-          `INSERT INTO mfa_phones (user_id, tenant_id, phone_enc, phone_hint) VALUES ($1,$2,$3,$4)
-           ON CONFLICT (user_id) DO UPDATE SET phone_enc = EXCLUDED.phone_enc, phone_hint = EXCLUDED.phone_hint, verified_at = NULL`,
+          `INSERT INTO mfa_phones (user_id, tenant_id, phone_enc, phone_hint) VALUES ($1,coalesce($2::uuid, '00000000-0000-0000-0000-000000000000'),$3,$4)
+           ON CONFLICT (tenant_id, user_id) DO UPDATE SET phone_enc = EXCLUDED.phone_enc, phone_hint = EXCLUDED.phone_hint, verified_at = NULL`,
           [auth.user.id, auth.tenant?.id ?? null, await ctx.keys.encryptText(tx, owner, phone), phoneHint(phone)],
         );
         await tx.execute(`DELETE FROM auth_challenges WHERE user_id = $1 AND purpose = 'phone_verify'`, [auth.user.id]);
         await tx.execute(
           `INSERT INTO auth_challenges (id_hash, purpose, kind, tenant_id, user_id, session_id, code_hash, code_sent_at, code_expires_at, sms_sent, expires_at)
-           VALUES ($1, 'phone_verify', $2, $3, $4, $5, $6, $7, $8, 1, $8)`,
+           VALUES ($1, 'phone_verify', $2, coalesce($3::uuid, '00000000-0000-0000-0000-000000000000'), $4, $5, $6, $7, $8, 1, $8)`,
           [sha256(challengeId), auth.user.kind, auth.tenant?.id ?? null, auth.user.id, auth.sessionId, ctx.keys.blindIndex('sms-code', owner, code), now, new Date(now.getTime() + CHALLENGE_MINUTES * 60_000)],
         );
         await audit.record(tx, { tenantId: auth.tenant?.id ?? null, actor: actorOf(auth), action: 'mfa.sms.begin', objectType: 'user', objectId: auth.user.id, meta });
@@ -915,7 +922,7 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
     async revokeSession(auth: Auth, sessionId: string, meta: RequestMeta): Promise<void> {
       const isAdmin = auth.user.kind === 'tenant' && auth.user.roles.includes('tenant_admin');
       await asUser(auth, async (tx) => {
-        const s = await tx.maybeOne<{ user_id: string; tenant_id: string | null }>(`SELECT user_id, tenant_id FROM sessions WHERE id = $1 AND revoked_at IS NULL`, [sessionId]);
+        const s = await tx.maybeOne<{ user_id: string; tenant_id: string | null }>(`SELECT user_id, nullif(tenant_id, '00000000-0000-0000-0000-000000000000') AS tenant_id FROM sessions WHERE id = $1 AND revoked_at IS NULL`, [sessionId]);
         // A platform transaction sees every session: platform users may end only their own.
         if (!s || (s.user_id !== auth.user.id && !(isAdmin && s.tenant_id === auth.tenant?.id))) throw notFound('session_not_found');
         await repo.revokeSession(tx, sessionId, s.user_id === auth.user.id ? 'user_revoked' : 'admin_revoked');
@@ -1035,7 +1042,7 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
     await tx.execute(`DELETE FROM mfa_recovery_codes WHERE user_id = $1`, [auth.user.id]);
     const codes = Array.from({ length: RECOVERY_CODES }, recoveryCode);
     for (const c of codes) {
-      await tx.execute(`INSERT INTO mfa_recovery_codes (user_id, code_hash, tenant_id) VALUES ($1,$2,$3)`, [
+      await tx.execute(`INSERT INTO mfa_recovery_codes (user_id, code_hash, tenant_id) VALUES ($1,$2,coalesce($3::uuid, '00000000-0000-0000-0000-000000000000'))`, [
         auth.user.id,
         ctx.keys.blindIndex('recovery-code', owner, normalizeRecovery(c)),
         auth.tenant?.id ?? null,
