@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, type TestEnv } from './helpers.js';
+import type { Tx } from '../src/platform/db/index.js';
 
 /**
  * Tenant isolation is enforced by PostgreSQL row-level security (forced, app role not owner, not
@@ -240,6 +241,94 @@ describe('tenant isolation (RLS)', () => {
     await expect(env.ctx.db.tenant(A, (tx) => tx.execute(`UPDATE audit_events SET action = 'x'`))).rejects.toThrow(/permission denied/);
     await expect(env.ctx.db.tenant(A, (tx) => tx.execute(`DELETE FROM audit_events`))).rejects.toThrow(/permission denied/);
     await expect(env.ctx.db.anonymous((tx) => tx.query(`SELECT * FROM schema_migrations`))).rejects.toThrow(/permission denied/);
+  });
+
+  describe('narrow system scopes (onboarding, auth) instead of the platform context', () => {
+    const tokenA = crypto.randomBytes(32);
+    const tokenB = crypto.randomBytes(32);
+    const contractA = crypto.randomUUID();
+    const asContractReader = (tx: Tx) =>
+      tx.query(`SELECT set_config('app.user_id', '', true), set_config('app.clearance', 'restricted', true), set_config('app.scope', 'tenant', true), set_config('app.department_ids', '', true)`);
+    beforeAll(async () => {
+      const { audit } = await import('../src/platform/audit.js');
+      for (const [t, u, tok] of [
+        [A, userA, tokenA],
+        [B, userB, tokenB],
+      ] as const) {
+        await env.ctx.db.tenant(t, async (tx) => {
+          await tx.execute(
+            `INSERT INTO sessions (id, token_hash, csrf_token, kind, tenant_id, user_id, expires_at) VALUES ($1, $2, 'csrf', 'tenant', $3, $4, now() + interval '1 hour')`,
+            [crypto.randomUUID(), crypto.createHash('sha256').update(tok).digest(), t, u],
+          );
+          await audit.record(tx, { tenantId: t, actor: { kind: 'tenant_user', id: u }, action: 'contract.view', objectType: 'contract', objectId: contractA });
+        });
+      }
+      await env.ctx.db.tenant(A, async (tx) => {
+        await asContractReader(tx);
+        await tx.execute(`INSERT INTO contracts (tenant_id, id, number, title, type, owner_id, created_by) VALUES ($1, $2, 'HT-2026-0001', '采购合同', 'purchase', $3, $3)`, [A, contractA, userA]);
+      });
+      // The seeded rows are there for the tenant itself.
+      expect(await env.ctx.db.tenant(A, async (tx) => (await asContractReader(tx), (await tx.query(`SELECT 1 FROM contracts`)).length))).toBe(1);
+    });
+
+    const counts = async (tx: Tx) => {
+      await asContractReader(tx);
+      const n = async (sql: string) => (await tx.query(sql)).length;
+      return {
+        sessions: await n(`SELECT 1 FROM sessions`),
+        tenants: await n(`SELECT 1 FROM tenants`),
+        users: await n(`SELECT 1 FROM users`),
+        contracts: await n(`SELECT 1 FROM contracts`),
+        tenantAudit: await n(`SELECT 1 FROM audit_events WHERE tenant_id <> '00000000-0000-0000-0000-000000000000'`),
+        platformUsers: await n(`SELECT 1 FROM platform_users`),
+        tenantKeys: await n(`SELECT 1 FROM tenant_keys`),
+        loginIdentities: await n(`SELECT 1 FROM login_identities`),
+      };
+    };
+    const NOTHING = { sessions: 0, tenants: 0, users: 0, contracts: 0, tenantAudit: 0, platformUsers: 0, tenantKeys: 0, loginIdentities: 0 };
+
+    it('onboarding scope: no platform flag, and no session, tenant, user, contract or tenant audit row of any tenant', async () => {
+      const r = await env.ctx.db.system('onboarding', async (tx) => ({
+        platform: (await tx.one<{ p: string | null }>(`SELECT current_setting('app.platform', true) AS p`)).p ?? '',
+        ...(await counts(tx)),
+      }));
+      expect(r).toEqual({ platform: '', ...NOTHING });
+      // Even a crafted write is refused, and actAsTenant is not available to it.
+      await expect(env.ctx.db.system('onboarding', (tx) => tx.execute(`UPDATE users SET name = 'x'`))).resolves.toBe(0);
+      await expect(env.ctx.db.system('onboarding', (tx) => tx.actAsTenant(A))).rejects.toThrow(/actAsTenant/);
+      // It does see registrations (its own business), which the anonymous scope does not.
+      await env.ctx.db.system('onboarding', (tx) => tx.execute(`INSERT INTO registrations (id, company_name) VALUES ($1, '示例申请有限公司')`, [crypto.randomUUID()]));
+      expect((await env.ctx.db.system('onboarding', (tx) => tx.query(`SELECT 1 FROM registrations`))).length).toBeGreaterThan(0);
+      expect((await env.ctx.db.anonymous((tx) => tx.query(`SELECT 1 FROM registrations`))).length).toBe(0);
+    });
+
+    it('onboarding scope: a probe shows at most the one tenant with the probed USCC, nothing else', async () => {
+      const { probe } = await import('../src/platform/db/index.js');
+      const seen = await env.ctx.db.system('onboarding', async (tx) => {
+        await probe(tx, 'uscc', `USCC-${A.slice(0, 8)}`);
+        return tx.query<{ id: string }>(`SELECT id FROM tenants`);
+      });
+      expect(seen.map((r) => r.id)).toEqual([A]);
+    });
+
+    it('auth scope: without a probe it sees nothing; with one token hash it sees that session and, acting for its tenant, only that tenant', async () => {
+      const { probe } = await import('../src/platform/db/index.js');
+      expect(await env.ctx.db.system('auth', (tx) => counts(tx))).toEqual(NOTHING);
+      const r = await env.ctx.db.system('auth', async (tx) => {
+        await probe(tx, 'token_hash', crypto.createHash('sha256').update(tokenA).digest('hex'));
+        const sessions = await tx.query<{ tenant_id: string }>(`SELECT tenant_id FROM sessions`);
+        await tx.actAsTenant(A);
+        const c = await counts(tx);
+        return { sessions: sessions.map((s) => s.tenant_id), users: c.users, tenants: c.tenants, other: (await tx.query(`SELECT 1 FROM users WHERE tenant_id = $1`, [B])).length };
+      });
+      expect(r).toEqual({ sessions: [A], users: 1, tenants: 1, other: 0 });
+    });
+
+    it('the scopes do not leak into the next transaction on the same connection', async () => {
+      await env.ctx.db.system('onboarding', (tx) => tx.query(`SELECT 1`));
+      const after = await env.ctx.db.anonymous((tx) => tx.one<{ s: string | null }>(`SELECT current_setting('app.system', true) AS s`));
+      expect(after.s ?? '').toBe('');
+    });
   });
 
   it('rejects a malformed tenant id before it reaches SQL', async () => {
