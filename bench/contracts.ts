@@ -60,7 +60,7 @@ async function main() {
   u.pathname = `/${name}`;
   const url = u.toString();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pactum-bench-'));
-  const config = loadConfig({ PACTUM_DATA_DIR: dataDir, PACTUM_JOBS: 'off', LOG_LEVEL: 'silent' }, { databaseUrl: url, publicUrl: 'http://bench' });
+  const config = loadConfig({ PACTUM_DATA_DIR: dataDir, PACTUM_JOBS: 'off', LOG_LEVEL: 'silent' }, { databaseUrl: url, publicUrl: 'http://bench', allowGeneratedMasterKey: true });
   const ctx = await createContext(config, { log: pino({ level: 'silent' }) });
   const services = createServices(ctx);
   const owner = new pg.Client({ connectionString: url });

@@ -57,6 +57,8 @@ export async function createTestEnv(overrides: Partial<Config> = {}, opts: { poo
       databaseAppUrl: db.url && opts.appLogin ? Object.assign(new URL(db.url), { username: opts.appLogin }).toString() : undefined,
       publicUrl: 'http://pactum.test',
       rateLimitScale: 1000,
+      // A server database in tests: one process, a generated key file is fine (production sets PACTUM_MASTER_KEY).
+      allowGeneratedMasterKey: true,
       ...overrides,
     },
   );

@@ -18,6 +18,8 @@ export interface Config {
   publicUrl: string;
   /** Base64 or hex encoded 32-byte master key; when unset, one is generated into dataDir/master.key. */
   masterKey: string | undefined;
+  /** With DATABASE_URL, allow a generated <data dir>/master.key instead of PACTUM_MASTER_KEY (single server). */
+  allowGeneratedMasterKey: boolean;
   smtpUrl: string | undefined;
   mailFrom: string;
   adminEmail: string | undefined;
@@ -54,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host: env.HOST ?? '0.0.0.0',
     publicUrl,
     masterKey: env.PACTUM_MASTER_KEY || undefined,
+    allowGeneratedMasterKey: env.PACTUM_ALLOW_GENERATED_MASTER_KEY === '1' || env.PACTUM_ALLOW_GENERATED_MASTER_KEY === 'true',
     smtpUrl: env.SMTP_URL || undefined,
     mailFrom: env.MAIL_FROM ?? 'Pactum <no-reply@pactum.local>',
     adminEmail: env.PACTUM_ADMIN_EMAIL || undefined,

@@ -31,12 +31,15 @@ export async function createContext(config: Config, opts: { log?: Logger; memory
     masterKey: config.masterKey,
     dataDir: config.dataDir,
     embedded: !config.databaseUrl,
+    allowGenerated: config.allowGeneratedMasterKey,
     warn: (m) => log.warn(m),
   });
+  const keys = new KeyService(master);
+  await keys.loadBlindIndexKey(db);
   return {
     config,
     db,
-    keys: new KeyService(master),
+    keys,
     mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log }),
     blobs: new BlobStore(path.join(config.dataDir, 'blobs')),
     log,

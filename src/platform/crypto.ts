@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { Tx } from './db/index.js';
+import type { Database, Tx } from './db/index.js';
 
 /**
  * Envelope encryption. A 256-bit master key (PACTUM_MASTER_KEY, or generated once into
@@ -18,9 +18,21 @@ const FILE_MAGIC = Buffer.from('PCT1');
 const IV_LEN = 12;
 const TAG_LEN = 16;
 
-export function loadMasterKey(opts: { masterKey?: string; dataDir: string; embedded: boolean; warn?: (m: string) => void }): Buffer {
+/**
+ * The master key: PACTUM_MASTER_KEY, or (embedded mode) <data dir>/master.key, generated once. With a
+ * PostgreSQL server several app servers share one database, and a key generated on each would differ:
+ * there the key must come from PACTUM_MASTER_KEY, unless PACTUM_ALLOW_GENERATED_MASTER_KEY=1 explicitly
+ * allows a key file (a single server; tests).
+ */
+export function loadMasterKey(opts: { masterKey?: string; dataDir: string; embedded: boolean; allowGenerated?: boolean; warn?: (m: string) => void }): Buffer {
   if (opts.masterKey) return parseKey(opts.masterKey);
   const file = path.join(opts.dataDir, 'master.key');
+  if (!opts.embedded && !opts.allowGenerated) {
+    throw new Error(
+      'PACTUM_MASTER_KEY is required with DATABASE_URL (every app server must use the same key). Set it to 32 random bytes ' +
+        '(openssl rand -base64 32), or set PACTUM_ALLOW_GENERATED_MASTER_KEY=1 to use <data dir>/master.key on a single server.',
+    );
+  }
   if (fs.existsSync(file)) return parseKey(fs.readFileSync(file, 'utf8').trim());
   if (!opts.embedded) {
     opts.warn?.(`PACTUM_MASTER_KEY is not set: generating ${file}. Keep it safe and back it up apart from the database.`);
@@ -67,21 +79,72 @@ interface DataKey {
   key: Buffer;
 }
 
+/** Additional data binding the blind-index root key to its purpose when wrapped. */
+const BIDX_AAD = Buffer.from('pactum:blind-index');
+export const BLIND_INDEX_PURPOSE = 'blind-index';
+
+export function masterKeyIdOf(master: Buffer): string {
+  return crypto.createHash('sha256').update(master).digest('hex').slice(0, 16);
+}
+
+/** Wraps and unwraps data keys under one master key (used by the service and by the rotation tool). */
+export function wrapKey(master: Buffer, key: Buffer, owner: KeyOwner | typeof BLIND_INDEX_PURPOSE): Buffer {
+  return gcmEncrypt(master, key, owner === BLIND_INDEX_PURPOSE ? BIDX_AAD : aad(owner));
+}
+
+export function unwrapKey(master: Buffer, wrapped: Buffer, owner: KeyOwner | typeof BLIND_INDEX_PURPOSE): Buffer {
+  return gcmDecrypt(master, wrapped, owner === BLIND_INDEX_PURPOSE ? BIDX_AAD : aad(owner));
+}
+
 export class KeyService {
   readonly masterKeyId: string;
   /** Unwrapped data keys; the cache key names the owner, so one tenant's key never serves another. */
   private cache = new Map<string, Buffer>();
+  /**
+   * The blind-index root: a key of its own (platform_keys, purpose 'blind-index', with an id and
+   * wrapped by the master key like every data key), so that rotating the master key re-wraps it and
+   * leaves every blind index valid. Loaded once at start (loadBlindIndexKey).
+   */
+  private bidx: { id: string; key: Buffer } | null = null;
 
   constructor(private readonly master: Buffer) {
-    this.masterKeyId = crypto.createHash('sha256').update(master).digest('hex').slice(0, 16);
+    this.masterKeyId = masterKeyIdOf(master);
   }
 
   private wrap(key: Buffer, owner: KeyOwner): Buffer {
-    return gcmEncrypt(this.master, key, aad(owner));
+    return wrapKey(this.master, key, owner);
   }
 
   private unwrap(wrapped: Buffer, owner: KeyOwner): Buffer {
-    return gcmDecrypt(this.master, wrapped, aad(owner));
+    return unwrapKey(this.master, wrapped, owner);
+  }
+
+  /**
+   * Loads the active blind-index root key, creating it on first start. The first root takes the bytes of
+   * the master key in force at that moment, so that blind indexes computed before the root existed (they
+   * were derived from the master key directly) keep matching; from then on it is an independent, wrapped
+   * key: master-key rotation re-wraps it, and `npm run keys:rotate -- --blind-index` replaces it with a
+   * random one and re-indexes (docs/security.md, Key rotation).
+   */
+  async loadBlindIndexKey(db: Database): Promise<void> {
+    const row = await db.platform(async (tx) => {
+      const sel = () =>
+        tx.maybeOne<{ id: string; wrapped_key: Buffer }>(`SELECT id, wrapped_key FROM platform_keys WHERE purpose = $1 AND status = 'active'`, [BLIND_INDEX_PURPOSE]);
+      const found = await sel();
+      if (found) return found;
+      await tx.execute(
+        `INSERT INTO platform_keys (id, purpose, wrapped_key, master_key_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+        [crypto.randomUUID(), BLIND_INDEX_PURPOSE, wrapKey(this.master, this.master, BLIND_INDEX_PURPOSE), this.masterKeyId],
+      );
+      return (await sel())!;
+    });
+    this.bidx = { id: row.id, key: unwrapKey(this.master, row.wrapped_key, BLIND_INDEX_PURPOSE) };
+  }
+
+  /** The id of the blind-index root in use (recorded by the re-index tool and shown by `keys:rotate`). */
+  get blindIndexKeyId(): string {
+    if (!this.bidx) throw new CryptoError('blind-index key not loaded');
+    return this.bidx.id;
   }
 
   private cacheKey(owner: KeyOwner, id: string): string {
@@ -176,13 +239,13 @@ export class KeyService {
   }
 
   /**
-   * Blind index for equality look-ups on encrypted values: HMAC-SHA256 under a key derived from the
-   * master key for one purpose (and owner), so equal values match without the value being stored.
+   * Blind index for equality look-ups on encrypted values: HMAC-SHA256 under a key derived (HKDF) from
+   * the blind-index root key for one purpose (and owner), so equal values match without the value being
+   * stored. Not from the master key: rotating the master key must not change any index.
    */
   blindIndex(purpose: string, owner: KeyOwner, value: string): string {
-    const scope = owner === 'platform' ? 'platform' : `tenant:${owner.tenantId}`;
-    const k = Buffer.from(crypto.hkdfSync('sha256', this.master, Buffer.alloc(0), `pactum-bidx:${purpose}:${scope}`, 32));
-    return crypto.createHmac('sha256', k).update(value, 'utf8').digest('base64url');
+    if (!this.bidx) throw new CryptoError('blind-index key not loaded (KeyService.loadBlindIndexKey)');
+    return blindIndexWith(this.bidx.key, purpose, owner, value);
   }
 
   /** A streaming encrypter for files: header (magic, key id, iv), ciphertext, tag at the end. */
@@ -225,6 +288,13 @@ export class KeyService {
     d.setAuthTag(blob.subarray(blob.length - TAG_LEN));
     return Buffer.concat([d.update(blob.subarray(20 + IV_LEN, blob.length - TAG_LEN)), d.final()]);
   }
+}
+
+/** The blind-index function under a given root (the service's, or a new one during re-indexing). */
+export function blindIndexWith(root: Buffer, purpose: string, owner: KeyOwner, value: string): string {
+  const scope = owner === 'platform' ? 'platform' : `tenant:${owner.tenantId}`;
+  const k = Buffer.from(crypto.hkdfSync('sha256', root, Buffer.alloc(0), `pactum-bidx:${purpose}:${scope}`, 32));
+  return crypto.createHmac('sha256', k).update(value, 'utf8').digest('base64url');
 }
 
 export function sha256(data: Buffer | string): Buffer {
