@@ -463,8 +463,15 @@ describe('the applicant’s journey: codes, tokens, rejection and resubmission',
     const fixed = await c.patch(`/api/v1/registrations/${applied.id}`, { companyName: '深圳示例贸易股份有限公司' }, h);
     expect(fixed.statusCode).toBe(200);
     expect(fixed.json().emailVerified).toBe(true);
+    // Re-uploads after a rejection: the file of the submitted version 1 stays, each unsubmitted
+    // replacement is deleted when replaced again (no orphaned encrypted files).
+    const blobsBefore = blobCount();
+    const jpg = multipart('file', 'first-try.jpg', fs.readFileSync(path.join(FIXTURES, 'licenses/license-specimen.jpg')));
+    expect((await env.app.inject({ method: 'PUT', url: `/api/v1/registrations/${applied.id}/license`, payload: jpg.payload, headers: { ...jpg.headers, ...h } })).statusCode).toBe(200);
+    expect(blobCount()).toBe(blobsBefore + 1);
     const mp = multipart('file', 'clear-scan.png', fs.readFileSync(path.join(FIXTURES, 'licenses/license-specimen.png')));
     expect((await env.app.inject({ method: 'PUT', url: `/api/v1/registrations/${applied.id}/license`, payload: mp.payload, headers: { ...mp.headers, ...h } })).statusCode).toBe(200);
+    expect(blobCount()).toBe(blobsBefore + 1);
     const resub = await c.post(`/api/v1/registrations/${applied.id}/submit`, { consentVersion: privacyVersion }, h);
     expect(resub.statusCode, resub.body).toBe(200);
     expect(resub.json()).toMatchObject({ status: 'submitted', version: 2 });

@@ -64,6 +64,8 @@ export function onboardingRoutes(app: App, svc: OnboardingService): void {
         response: { 200: registrationOut },
       },
       bodyLimit: MAX_UPLOAD_BYTES + 1024 * 1024,
+      // Each upload writes an encrypted file: a ceiling per client keeps the disk safe.
+      config: { rateLimit: limit(30, '1 hour') },
     },
     async (req) => {
       // Refuse an announced oversize body before reading any of it.

@@ -138,6 +138,15 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     return r;
   }
 
+  /** Whether a submitted version (snapshot) still points at this license file (then it is kept). */
+  async function blobInVersions(tx: Tx, id: string, blob: string): Promise<boolean> {
+    for (const v of await repo.versions(tx, id)) {
+      const snap = JSON.parse(await keys.decryptText(tx, P, v.snapshot_enc)) as Snapshot;
+      if (snap.license?.blob === blob) return true;
+    }
+    return false;
+  }
+
   function assertEditable(r: RegistrationRow): void {
     if (!EDITABLE.has(r.status)) throw new AppError(409, 'registration_locked', { status: r.status });
   }
@@ -228,7 +237,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
           await audit.record(tx, { tenantId: null, actor: applicant(id), action: 'registration.license.upload', objectType: 'registration', objectId: id, details: { mime: upload.mime, size: upload.stats.size, sha256: upload.stats.sha256 }, meta });
           // A submitted version keeps pointing at its own file; only an unsubmitted replacement is deleted.
           const old = r.license_blob;
-          if (old && r.version === 0) tx.afterCommit(() => ctx.blobs.remove(P, old));
+          if (old && old !== blob && !(await blobInVersions(tx, id, old))) tx.afterCommit(() => ctx.blobs.remove(P, old));
           return toView(tx, (await repo.get(tx, id))!);
         });
       } catch (err) {
