@@ -96,10 +96,35 @@ describe('sign-in, sessions and the HTTP shell', () => {
     expect((await reviewer.get('/api/v1/platform/registrations')).json().code).toBe('password_change_required');
     expect((await reviewer.post('/api/v1/auth/password', { currentPassword: res.json().initialPassword, newPassword: 'Shenhe-Yuan-2026!' })).statusCode).toBe(204);
     expect((await reviewer.get('/api/v1/platform/registrations')).statusCode).toBe(200);
+    // Reading the queue is a platform read across applications: audited with who read it.
+    const listed = await env.ctx.db.platform((tx) =>
+      tx.query<{ actor_label: string }>(`SELECT actor_label FROM audit_events WHERE action = 'registration.list' AND actor_id = $1`, [me.user.id]),
+    );
+    expect(listed.length).toBe(1);
     // A reviewer is not a super admin.
     expect((await reviewer.post('/api/v1/platform/users', { email: 'x@pactum.test', name: 'x', roles: ['reviewer'] })).statusCode).toBe(403);
     // The same e-mail cannot be a second login.
     expect((await admin.post('/api/v1/platform/users', { email: 'Reviewer@Pactum.test', name: 'dup', roles: ['auditor'] })).statusCode).toBe(409);
+  });
+
+  it('marks cookies Secure behind a TLS-terminating proxy (TRUST_PROXY and X-Forwarded-Proto: https)', async () => {
+    const proxied = await createTestEnv({ ...ADMIN, trustProxy: true });
+    try {
+      await proxied.services.security.bootstrapAdmin();
+      const login = (headers: Record<string, string>) =>
+        proxied.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers, payload: { email: ADMIN.adminEmail, password: ADMIN.adminPassword } });
+      const tls = await login({ 'x-forwarded-proto': 'https' });
+      expect(tls.statusCode).toBe(200);
+      expect(tls.cookies.find((c) => c.name === 'pactum_session')!.secure).toBe(true);
+      expect(tls.cookies.find((c) => c.name === 'csrf_token')!.secure).toBe(true);
+      const plain = await login({});
+      expect(plain.cookies.find((c) => c.name === 'pactum_session')!.secure).toBeFalsy();
+    } finally {
+      await proxied.close();
+    }
+    // Without TRUST_PROXY a client cannot claim https with a header.
+    const spoof = await env.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'x-forwarded-proto': 'https' }, payload: { email: ADMIN.adminEmail, password: ADMIN.adminPassword } });
+    expect(spoof.cookies.find((c) => c.name === 'pactum_session')!.secure).toBeFalsy();
   });
 
   it('sends security headers, serves OpenAPI and health endpoints', async () => {

@@ -512,7 +512,13 @@ describe('the applicant’s journey: codes, tokens, rejection and resubmission',
   });
 
   it('refuses a contact e-mail that another pending application already uses (409), and shows e-mail duplicates to the reviewer', async () => {
-    const admin = await adminClient(env);
+    // A reviewer (role `reviewer`, created by the super admin), not the super admin, decides here.
+    const sa = await adminClient(env);
+    const created = await sa.post('/api/v1/platform/users', { email: 'shenhe.liu@pactum.test', name: '刘审核', roles: ['reviewer'] });
+    expect(created.statusCode, created.body).toBe(201);
+    const admin = new Client(env.app);
+    await admin.login('shenhe.liu@pactum.test', created.json().initialPassword);
+    expect((await admin.post('/api/v1/auth/password', { currentPassword: created.json().initialPassword, newPassword: 'Shenhe-Liu-2026!' })).statusCode).toBe(204);
     const shared = 'daili.wang@consult-specimen.example.com';
     const first: Application = { ...app, companyName: '苏州示例咨询有限公司', uscc: '', contactName: '王代理', contactEmail: shared };
     // A valid code of its own (check character computed by the validator's rules).

@@ -24,7 +24,10 @@ export interface Config {
   mailFrom: string;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
-  /** Trust X-Forwarded-* headers (behind a TLS-terminating proxy); also makes cookies Secure. */
+  /**
+   * Trust X-Forwarded-* headers (behind a TLS-terminating proxy). Session cookies are then Secure for
+   * requests the proxy received over https (X-Forwarded-Proto), whatever the public URL says.
+   */
   trustProxy: boolean;
   /** Cookies carry the Secure flag (default: on when publicUrl is https). */
   secureCookies: boolean;

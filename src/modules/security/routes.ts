@@ -46,8 +46,11 @@ const policyIn = z.object({
 });
 
 export function securityRoutes(app: App, ctx: AppContext, security: SecurityService): void {
-  const cookieBase = { path: '/', secure: ctx.config.secureCookies, sameSite: 'lax' as const };
+  // Secure when configured (https public URL, SECURE_COOKIES) or when this request came over TLS — directly,
+  // or through a proxy's X-Forwarded-Proto when TRUST_PROXY is on.
+  const secureFor = (reply: FastifyReply) => ctx.config.secureCookies || reply.request.protocol === 'https';
   const startSession = (reply: FastifyReply, r: LoginResult) => {
+    const cookieBase = { path: '/', secure: secureFor(reply), sameSite: 'lax' as const };
     reply.setCookie(SESSION_COOKIE, r.token, { ...cookieBase, httpOnly: true, maxAge: ctx.config.sessionTtlSeconds });
     reply.setCookie(CSRF_COOKIE, r.auth.csrfToken, { ...cookieBase, httpOnly: false, sameSite: 'strict', maxAge: ctx.config.sessionTtlSeconds });
     return me(r.auth);
