@@ -131,6 +131,8 @@ export interface RegistrationChecks {
   licenseType: string | null;
   licenseTypeAllowed: boolean;
   duplicates: Duplicate[];
+  /** Other applications with the same contact e-mail (blind index), or an existing login with it. */
+  emailDuplicates?: Array<{ kind: 'registration' | 'login'; id: string; companyName: string | null; status: string }>;
 }
 
 export interface FieldChange {

@@ -243,10 +243,12 @@ const en = {
     resume: {
       invalidTitle: 'Invalid link',
       invalidText: 'The link is incomplete or no longer valid. Please start a new registration.',
-      lost: 'Your saved registration could not be found (it may have expired). Please start again.',
+      lost: 'The link saved in this browser no longer opens your application (it may have expired). Use the link in the latest e-mail we sent you, or start again.',
     },
     status: {
       summary: 'Application summary',
+      lostTitle: 'This link no longer works',
+      lostText: 'The link saved in this browser no longer opens the application (it may have expired, or the contact e-mail was changed). Use the link in the latest e-mail we sent you to see the status or continue.',
       noneTitle: 'No registration found',
       noneText: 'There is no saved registration in this browser. If you received an e-mail, use the link in it to continue.',
       draftTitle: 'Not submitted yet',
@@ -318,6 +320,17 @@ const en = {
     dupKind: {
       registration: 'Registration',
       tenant: 'Existing tenant',
+    },
+    noEmailDuplicates: 'Contact e-mail not used by another application or account',
+    emailDuplicates_one: 'Contact e-mail used {{count}} more time',
+    emailDuplicates_other: 'Contact e-mail used {{count}} more times',
+    emailDupKind: {
+      registration: 'Application with the same e-mail',
+      login: 'Account with the same e-mail',
+    },
+    loginKind: {
+      platform: 'platform account',
+      tenant: 'tenant account',
     },
   },
   review: {

@@ -238,10 +238,12 @@ const zhCN = {
     resume: {
       invalidTitle: '链接无效',
       invalidText: '继续填写链接不完整或已失效，请重新开始注册申请。',
-      lost: '未能找到之前保存的注册申请（可能已过期），请重新填写。',
+      lost: '本浏览器保存的链接已无法打开您的申请（可能已过期）。请使用我们最近发给您的邮件中的链接，或重新填写。',
     },
     status: {
       summary: '申请摘要',
+      lostTitle: '链接已失效',
+      lostText: '本浏览器保存的链接已无法打开该申请（可能已过期，或联系人邮箱已更改）。请使用我们最近发给您的邮件中的链接查看状态或继续修改。',
       noneTitle: '未找到注册申请',
       noneText: '本浏览器中没有保存的注册申请。如果您收到过邮件，请使用邮件中的链接继续。',
       draftTitle: '申请尚未提交',
@@ -311,6 +313,16 @@ const zhCN = {
     dupKind: {
       registration: '注册申请',
       tenant: '已开通租户',
+    },
+    noEmailDuplicates: '联系人邮箱未被其他申请或账号使用',
+    emailDuplicates_other: '联系人邮箱已被使用 {{count}} 处',
+    emailDupKind: {
+      registration: '同一邮箱的注册申请',
+      login: '同一邮箱的登录账号',
+    },
+    loginKind: {
+      platform: '平台账号',
+      tenant: '租户账号',
     },
   },
   review: {

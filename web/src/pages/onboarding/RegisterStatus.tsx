@@ -29,6 +29,8 @@ export default function RegisterStatus() {
   const [registration, setRegistration] = useState<Registration | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
+  /** The saved link no longer opens the application (expired, or replaced after an e-mail change). */
+  const [lost, setLost] = useState(false);
 
   const load = useCallback(async () => {
     const s = loadStoredRegistration();
@@ -43,8 +45,10 @@ export default function RegisterStatus() {
       setRegistration(await registrationApi.get(s));
     } catch (e) {
       if (e instanceof ApiError && [401, 403, 404].includes(e.status)) {
+        // Say so instead of silently forgetting the application: the latest mail has a working link.
         clearStoredRegistration();
         setStored(null);
+        setLost(true);
       } else {
         setError(e);
       }
@@ -93,6 +97,18 @@ export default function RegisterStatus() {
               {t('common.retry')}
             </Button>
           </Card>
+        ) : lost ? (
+          <Result
+            status="warning"
+            title={t('register.status.lostTitle')}
+            subTitle={t('register.status.lostText')}
+            data-testid="registration-link-lost"
+            extra={
+              <Link to="/register">
+                <Button>{t('landing.startRegistration')}</Button>
+              </Link>
+            }
+          />
         ) : (
           <Result
             status="info"

@@ -331,6 +331,11 @@ export default function RegistrationDetail() {
                       ? t('checks.licenseType', { type: checks.licenseType ?? '—' })
                       : t('checks.licenseTypeNotAllowed', { type: checks.licenseType ?? t('checks.unknownType') })}
                 </CheckTag>
+                <CheckTag ok={(checks.emailDuplicates ?? []).length === 0} testid="check-email-duplicates">
+                  {(checks.emailDuplicates ?? []).length === 0
+                    ? t('checks.noEmailDuplicates')
+                    : t('checks.emailDuplicates', { count: (checks.emailDuplicates ?? []).length })}
+                </CheckTag>
                 <CheckTag ok={checks.duplicates.length === 0} testid="check-duplicates">
                   {checks.duplicates.length === 0
                     ? t('checks.noDuplicates')
@@ -351,6 +356,22 @@ export default function RegistrationDetail() {
                         <StatusTag status={d.status} />
                       ) : (
                         <Tag>{t(`tenantStatus.${d.status}`, { defaultValue: d.status })}</Tag>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              )}
+              {(checks.emailDuplicates ?? []).length > 0 && (
+                <ul style={{ margin: '8px 0 0', paddingInlineStart: 20 }} data-testid="email-duplicates">
+                  {(checks.emailDuplicates ?? []).map((d) => (
+                    <li key={`${d.kind}-${d.id}`}>
+                      <WarningOutlined style={{ color: '#faad14' }} /> {t(`checks.emailDupKind.${d.kind}`)}:{' '}
+                      {d.kind === 'registration' ? (
+                        <>
+                          <Link to={`/platform/registrations/${encodeURIComponent(d.id)}`}>{d.companyName || d.id}</Link> <StatusTag status={d.status} />
+                        </>
+                      ) : (
+                        t(`checks.loginKind.${d.status}`, { defaultValue: d.status })
                       )}
                     </li>
                   ))}
