@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, FIXTURES, lastMailTo } from '../helpers.js';
+import { ADMIN, Client, FIXTURES, lastMailTo } from '../helpers.js';
 import { SCREENSHOTS, newPage, startBrowserEnv, type BrowserEnv } from './harness.js';
 
 /**
@@ -19,9 +19,20 @@ describe('onboarding in the browser', () => {
     contactEmail: 'contracts@tencent-specimen.example.com',
   };
 
+  const REVIEWER = { email: 'shenhe.wang@pactum.test', password: 'Shenhe-Wang-2026!' };
+
   beforeAll(async () => {
     b = await startBrowserEnv(ADMIN);
     await b.env.services.security.bootstrapAdmin();
+    // The decisions are made by a platform user with the `reviewer` role (not the super admin), created
+    // the way the super admin does it; the reviewer replaces the system-issued password first.
+    const sa = new Client(b.env.app);
+    await sa.login(ADMIN.adminEmail, ADMIN.adminPassword);
+    const created = await sa.post('/api/v1/platform/users', { email: REVIEWER.email, name: '王审核', roles: ['reviewer'] });
+    expect(created.statusCode, created.body).toBe(201);
+    const r = new Client(b.env.app);
+    await r.login(REVIEWER.email, created.json().initialPassword);
+    expect((await r.post('/api/v1/auth/password', { currentPassword: created.json().initialPassword, newPassword: REVIEWER.password })).statusCode).toBe(204);
   });
   afterAll(async () => b?.close());
 
@@ -61,14 +72,15 @@ describe('onboarding in the browser', () => {
     // --- the reviewer rejects with a reason
     const reviewer = await newPage(b);
     await reviewer.goto('/login');
-    await reviewer.getByTestId('login-email').fill(ADMIN.adminEmail);
-    await reviewer.getByTestId('login-password').fill(ADMIN.adminPassword);
+    await reviewer.getByTestId('login-email').fill(REVIEWER.email);
+    await reviewer.getByTestId('login-password').fill(REVIEWER.password);
     await reviewer.getByTestId('login-submit').click();
     await reviewer.getByTestId('registration-queue').waitFor();
     await reviewer.getByText(applicant.companyName).first().click();
     await reviewer.getByTestId('registration-detail').waitFor();
     await reviewer.locator('[data-testid=check-uscc][data-ok=true]').waitFor();
     await reviewer.locator('[data-testid=check-email][data-ok=true]').waitFor();
+    await reviewer.locator('[data-testid=check-email-duplicates][data-ok=true]').waitFor();
     await reviewer.getByTestId('license-preview').waitFor();
     await reviewer.screenshot({ path: path.join(SCREENSHOTS, 'review-page.png'), fullPage: true });
     await reviewer.getByTestId('reject-button').click();
@@ -76,6 +88,11 @@ describe('onboarding in the browser', () => {
     await reviewer.getByTestId('reject-comment').fill('执照扫描件不清晰，请重新上传。');
     await reviewer.getByTestId('confirm-reject').click();
     await reviewer.locator('[data-testid=status-tag][data-status=rejected]').first().waitFor();
+
+    // --- the applicant's own browser still shows the status, with the reasons (the saved link survives)
+    await page.goto('/register/status');
+    await page.locator('[data-testid=registration-status][data-status=rejected]').waitFor();
+    await expect.poll(() => page.getByTestId('rejection-comment').textContent()).toContain('执照扫描件不清晰');
 
     // --- the applicant follows the mailed link, fixes and resubmits
     const rejectionMail = await lastMailTo(b.env.dataDir, applicant.contactEmail, /未通过/);
@@ -102,6 +119,11 @@ describe('onboarding in the browser', () => {
     await reviewer.getByTestId('approve-button').click();
     await reviewer.getByTestId('confirm-approve').click();
     await reviewer.locator('[data-testid=status-tag][data-status=approved]').first().waitFor();
+
+    // --- the applicant's status page now says approved and points to sign-in
+    await page.goto('/register/status');
+    await page.locator('[data-testid=registration-status][data-status=approved]').waitFor();
+    await page.getByTestId('goto-login').waitFor();
 
     // --- the new tenant admin signs in with the mailed password and must change it
     const approval = await lastMailTo(b.env.dataDir, applicant.contactEmail, /开通/);
