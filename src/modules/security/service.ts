@@ -558,7 +558,10 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
         errors.push({ path: 'newPassword', code: 'password_too_short', params: { min: policy.passwordMinLength } });
       }
       if (currentPassword === newPassword) errors.push({ path: 'newPassword', code: 'password_reused' });
-      const row = await db.platform(async (tx) => (await loadUser(tx, auth.user.kind, auth.tenant?.id ?? null, auth.user.id))?.user);
+      // The signed-in user's own side: their tenant's scope (a tenant user), or the platform (an operator).
+      const row = await asUser(auth, (tx) =>
+        auth.tenant ? repo.tenantUser(tx, auth.tenant.id, auth.user.id) : repo.platformUser(tx, auth.user.id),
+      );
       if (!(await verifyPassword(row?.password_hash, currentPassword))) {
         await audit.recordAlone(db, {
           tenantId: auth.tenant?.id ?? null,
@@ -572,12 +575,9 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
       }
       if (errors.length) throw invalid(errors);
       const hash = await hashPassword(newPassword);
-      await db.platform(async (tx) => {
+      await asUser(auth, async (tx) => {
         if (auth.user.kind === 'platform') await repo.setPlatformPassword(tx, auth.user.id, hash);
-        else {
-          await tx.actAsTenant(auth.tenant!.id);
-          await repo.setTenantPassword(tx, auth.tenant!.id, auth.user.id, hash);
-        }
+        else await repo.setTenantPassword(tx, auth.tenant!.id, auth.user.id, hash);
         await repo.revokeOtherSessions(tx, auth.user.id, auth.sessionId, 'password_changed');
         await audit.record(tx, { tenantId: auth.tenant?.id ?? null, actor: actorOf(auth), action: 'auth.password.change', objectType: 'user', objectId: auth.user.id, meta });
       });
@@ -656,7 +656,10 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
       let ok = false;
       let amrAdd: string | null = null;
       if (input.password !== undefined) {
-        const row = await db.platform(async (tx) => (await loadUser(tx, auth.user.kind, auth.tenant?.id ?? null, auth.user.id))?.user);
+        // The signed-in user's own side: their tenant's scope (a tenant user), or the platform (an operator).
+      const row = await asUser(auth, (tx) =>
+        auth.tenant ? repo.tenantUser(tx, auth.tenant.id, auth.user.id) : repo.platformUser(tx, auth.user.id),
+      );
         ok = await verifyPassword(row?.password_hash, input.password);
       } else if (input.method) {
         const method = input.method;
