@@ -352,10 +352,13 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
     });
   }
 
+  /** The account of a login e-mail: auth scope, probing that one e-mail key, then its user (and tenant). */
   async function findByEmail(email: string): Promise<Found | null> {
-    return db.platform(async (tx) => {
+    return db.system('auth', async (tx) => {
+      await probe(tx, 'email_key', emailKey(email));
       const ident = await repo.findIdentity(tx, emailKey(email));
       if (!ident) return null;
+      if (ident.kind === 'platform') await probe(tx, 'user_id', ident.user_id);
       return loadUser(tx, ident.kind, ident.tenant_id, ident.user_id);
     });
   }
