@@ -20,19 +20,20 @@ export interface AppContext {
 
 export async function createContext(config: Config, opts: { log?: Logger; memoryDb?: boolean; poolMax?: number } = {}): Promise<AppContext> {
   const log = opts.log ?? pino({ level: config.logLevel });
-  const db = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    databaseAppUrl: config.databaseAppUrl,
-    pgliteDir: opts.memoryDb ? null : path.join(config.dataDir, 'pglite'),
-    log,
-    poolMax: opts.poolMax,
-  });
+  // Before the database: a server without its master key refuses to start at once.
   const master = loadMasterKey({
     masterKey: config.masterKey,
     dataDir: config.dataDir,
     embedded: !config.databaseUrl,
     allowGenerated: config.allowGeneratedMasterKey,
     warn: (m) => log.warn(m),
+  });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    databaseAppUrl: config.databaseAppUrl,
+    pgliteDir: opts.memoryDb ? null : path.join(config.dataDir, 'pglite'),
+    log,
+    poolMax: opts.poolMax,
   });
   const keys = new KeyService(master);
   await keys.loadBlindIndexKey(db);
