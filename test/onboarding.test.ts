@@ -444,6 +444,11 @@ describe('the applicant’s journey: codes, tokens, rejection and resubmission',
     expect(rej.statusCode, rej.body).toBe(200);
     expect(rej.json().status).toBe('rejected');
     expect((await admin.post(`/api/v1/platform/registrations/${applied.id}/approve`, {})).statusCode).toBe(409);
+    // The refused approval rolled back, but is recorded (who tried, and why it failed).
+    const refused = await env.ctx.db.platform((tx) =>
+      tx.query<{ outcome: string; details: { code: string } }>(`SELECT outcome, details FROM audit_events WHERE action = 'registration.approve' AND object_id = $1`, [applied.id]),
+    );
+    expect(refused).toEqual([expect.objectContaining({ outcome: 'failure', details: expect.objectContaining({ code: 'registration_not_pending' }) })]);
 
     const mail = await lastMailTo(env.dataDir, app.contactEmail, /未通过|needs changes/);
     expect(mail.text).toContain('公司名称与营业执照不一致');

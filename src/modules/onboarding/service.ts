@@ -147,6 +147,22 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     return false;
   }
 
+  /**
+   * A reviewer's decision that fails (not pending any more, a tenant or login taken meanwhile) rolls
+   * back; the refusal is still recorded in the platform chain. A race on the live-tenant index is a 409.
+   */
+  async function auditedDecision<T>(action: string, id: string, reviewer: Actor, meta: RequestMeta, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = (err as { code?: string }).code === '23505' ? new AppError(409, 'tenant_exists') : err;
+      if (e instanceof AppError) {
+        await audit.recordAlone(db, { tenantId: null, actor: reviewer, action, objectType: 'registration', objectId: id, outcome: 'failure', details: { code: e.code, status: e.status }, meta });
+      }
+      throw e;
+    }
+  }
+
   function assertEditable(r: RegistrationRow): void {
     if (!EDITABLE.has(r.status)) throw new AppError(409, 'registration_locked', { status: r.status });
   }
@@ -456,7 +472,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
      * admin. The initial password leaves the server only in the approval mail, after commit.
      */
     async approve(id: string, reviewer: Actor & { id: string }, comment: string, meta: RequestMeta) {
-      return db.platform(async (tx) => {
+      return auditedDecision('registration.approve', id, reviewer, meta, () => db.platform(async (tx) => {
         const r = await repo.get(tx, id, true);
         if (!r) throw new AppError(404, 'registration_not_found');
         if (r.status !== 'submitted') throw new AppError(409, 'registration_not_pending', { status: r.status });
@@ -478,11 +494,11 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
         };
         tx.afterCommit(() => ctx.mailer.send(mail));
         return { registration: await toView(tx, (await repo.get(tx, id))!), tenant: { id: provisioned.tenantId, name: f.companyName! } };
-      });
+      }));
     },
 
     async reject(id: string, reviewer: Actor & { id: string }, reasons: string[], comment: string, meta: RequestMeta): Promise<RegistrationView> {
-      return db.platform(async (tx) => {
+      return auditedDecision('registration.reject', id, reviewer, meta, () => db.platform(async (tx) => {
         const r = await repo.get(tx, id, true);
         if (!r) throw new AppError(404, 'registration_not_found');
         if (r.status !== 'submitted') throw new AppError(409, 'registration_not_pending', { status: r.status });
@@ -497,7 +513,7 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
         const mail = onboardingMail.rejected(r.locale as Locale, f.contactEmail!, f.companyName!, reasons, comment, resumeLink(id, token));
         tx.afterCommit(() => ctx.mailer.send(mail));
         return toView(tx, (await repo.get(tx, id))!);
-      });
+      }));
     },
 
     /** Stale drafts expire: their personal data and files are deleted. Returns how many expired. */
