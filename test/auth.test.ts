@@ -155,6 +155,12 @@ describe('sign-in, sessions and the HTTP shell', () => {
     expect(s.json().errors[0]).toMatchObject({ path: 'companyName', code: 'invalid_characters' });
   });
 
+  it('refuses a text/plain body to a JSON endpoint with 415', async () => {
+    const res = await env.app.inject({ method: 'POST', url: '/api/v1/registrations', headers: { 'content-type': 'text/plain' }, payload: '公司名称=示例' });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().code).toBe('unsupported_content_type');
+  });
+
   it('answers an oversize JSON body with 413 problem details', async () => {
     const res = await env.app.inject({
       method: 'POST',

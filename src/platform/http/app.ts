@@ -50,6 +50,9 @@ export async function buildHttp(ctx: AppContext): Promise<App> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // The API speaks JSON (and multipart for files): a text/plain body is a refused type (415), not a
+  // string that fails validation.
+  app.removeContentTypeParser('text/plain');
 
   app.decorateRequest('locale', 'zh-CN');
   app.decorateRequest('meta', null as unknown as RequestMeta);
