@@ -155,7 +155,9 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     try {
       return await fn();
     } catch (err) {
-      const e = (err as { code?: string }).code === '23505' ? new AppError(409, 'tenant_exists') : err;
+      const pg = err as { code?: string; constraint?: string; message?: string };
+      const race = pg.code === '23505' && (pg.constraint === 'tenants_uscc_live' || /tenants_uscc_live/.test(pg.message ?? ''));
+      const e = race ? new AppError(409, 'tenant_exists') : err;
       if (e instanceof AppError) {
         await audit.recordAlone(db, { tenantId: null, actor: reviewer, action, objectType: 'registration', objectId: id, outcome: 'failure', details: { code: e.code, status: e.status }, meta });
       }
