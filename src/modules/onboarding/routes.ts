@@ -41,7 +41,7 @@ export function onboardingRoutes(app: App, svc: OnboardingService): void {
   app.get(
     '/api/v1/registrations/:id',
     { schema: { tags, summary: 'Read your registration (status and rejection reasons included)', params: idParam, headers: tokenHeader, response: { 200: registrationOut } } },
-    async (req) => svc.get(req.params.id, req.headers['x-resume-token']),
+    async (req) => svc.get(req.params.id, req.headers['x-resume-token'], req.meta),
   );
 
   app.patch(
@@ -152,7 +152,10 @@ export function onboardingRoutes(app: App, svc: OnboardingService): void {
       },
     },
     async (req) =>
-      svc.list({ status: req.query.status === 'all' ? null : req.query.status, q: req.query.q || null, page: req.query.page, pageSize: req.query.pageSize }),
+      svc.list(
+        { status: req.query.status === 'all' ? null : req.query.status, q: req.query.q || null, page: req.query.page, pageSize: req.query.pageSize },
+        { actor: actorOf(authOf(req)), meta: req.meta },
+      ),
   );
 
   app.get(

@@ -151,8 +151,13 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
       });
     },
 
-    async get(id: string, token: string | undefined): Promise<RegistrationView> {
-      return db.platform(async (tx) => toView(tx, await owned(tx, id, token, false)));
+    /** The applicant reads their registration (personal data decrypted): audited as `registration.view` by the applicant. */
+    async get(id: string, token: string | undefined, meta: RequestMeta = {}): Promise<RegistrationView> {
+      return db.platform(async (tx) => {
+        const view = await toView(tx, await owned(tx, id, token, false));
+        await audit.record(tx, { tenantId: null, actor: applicant(id), action: 'registration.view', objectType: 'registration', objectId: id, meta });
+        return view;
+      });
     },
 
     async update(id: string, token: string | undefined, input: RegistrationInput, meta: RequestMeta): Promise<RegistrationView> {
@@ -316,11 +321,18 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     },
 
     // ---------------------------------------------------------------- platform reviewers ----------
-    async list(f: { status: string | null; q: string | null; page: number; pageSize: number }) {
+    /** The review queue. One audit event per call (`registration.queue`: filter, total, ids shown). */
+    async list(f: { status: string | null; q: string | null; page: number; pageSize: number }, reader?: { actor: Actor; meta: RequestMeta }) {
       return db.platform(async (tx) => {
         const q = f.q ? f.q.replace(/[\\%_]/g, (c) => `\\${c}`) : null;
         const rows = await repo.list(tx, { status: f.status, q, limit: f.pageSize, offset: (f.page - 1) * f.pageSize });
         const now = ctx.now().getTime();
+        if (reader) {
+          await audit.record(tx, {
+            tenantId: null, actor: reader.actor, action: 'registration.queue', objectType: 'registration', objectId: null,
+            details: { filter: f, total: rows[0]?.total ?? 0, ids: rows.map((r) => r.id) }, meta: reader.meta,
+          });
+        }
         return {
           total: rows[0]?.total ?? 0,
           items: rows.map((r) => ({
