@@ -13,6 +13,16 @@ export async function login(c: Client, email: string, password: string) {
   if (res.statusCode !== 200) throw new Error(`login failed ${res.statusCode} ${res.body}`);
 }
 
+/**
+ * Re-authenticates a signed-in client (POST /auth/reauth) so that sensitive actions (roles, clearance, scope,
+ * entitlements, request approval, exports) pass requireFreshAuth. The session id rotates; the client keeps the
+ * new cookies.
+ */
+export async function reauth(c: Client, password = PASSWORD) {
+  const r = await c.post('/api/v1/auth/reauth', { password });
+  if (r.statusCode !== 200) throw new Error(`reauth failed ${r.statusCode} ${r.body}`);
+}
+
 export interface TenantFixture {
   tenantId: string;
   admin: Client;
@@ -59,7 +69,13 @@ export async function addUser(
   extra: { clearance?: string; scope?: string; departmentId?: string | null } = {},
 ): Promise<{ client: Client; userId: string; email: string }> {
   const email = `${label}-${crypto.randomBytes(3).toString('hex')}@example.com`;
-  const inv = await t.admin.post('/api/v1/access/invitations', { email, roleIds: roleKeys.map((k) => t.roleIds[k]), ...extra });
+  const body = { email, roleIds: roleKeys.map((k) => t.roleIds[k]), ...extra };
+  let inv = await t.admin.post('/api/v1/access/invitations', body);
+  // Granting roles is a sensitive action: after 10 minutes the admin confirms their identity again.
+  if (inv.statusCode === 403 && inv.json().code === 'reauth_required') {
+    await reauth(t.admin);
+    inv = await t.admin.post('/api/v1/access/invitations', body);
+  }
   if (inv.statusCode !== 201) throw new Error(`invite failed ${inv.body}`);
   const token = await invitationToken(env, email);
   const acc = await new Client(env.app).post(`/api/v1/invitations/${token}`, { email, name: `用户 ${label}`, password: PASSWORD });
