@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, Client, adminClient, createTestEnv, type TestEnv } from '../helpers.js';
-import { PASSWORD, addUser, provisionTenant, type TenantFixture } from '../accessHelpers.js';
+import { PASSWORD, addUser, provisionTenant, setStatus, type TenantFixture } from '../accessHelpers.js';
 import { emailKey } from '../../src/platform/validation.js';
 
 /**
@@ -166,6 +166,19 @@ describe('fresh re-authentication for sensitive actions', () => {
     expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
     await env.ctx.db.platform((tx) => tx.execute(`UPDATE login_throttle SET locked_until = NULL WHERE key = $1`, [`acct:${emailKey(u.email)}`]));
     await reauth(u.client);
+  });
+
+  it('a suspended tenant can still re-authenticate and export its data', async () => {
+    await setStatus(env, operator, t.tenantId, 'suspended');
+    try {
+      await stale();
+      refused(await t.admin.get('/api/v1/access/export'));
+      await reauth(t.admin);
+      expect((await t.admin.get('/api/v1/access/export')).statusCode).toBe(200);
+      expect((await t.admin.post('/api/v1/access/roles', { name: '停用期间', permissions: [] })).json().code).toBe('tenant_suspended');
+    } finally {
+      await setStatus(env, operator, t.tenantId, 'active');
+    }
   });
 
   it('SMS can re-authenticate: a code bound to the session, sent only to the verified number', async () => {

@@ -177,7 +177,9 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
           .object({ password: z.string().min(1).max(1024).optional(), method: method.optional(), code: code.optional(), webauthnResponse: webauthnJson.optional() })
           .refine((b) => b.password !== undefined || b.method !== undefined, { message: 'required', path: ['password'] }),
       },
-      config: { rateLimit: limit(10, '5 minutes') },
+      // Re-authentication writes no tenant data: it stays usable while the tenant is restricted or suspended,
+      // where the data export (which needs it) is still allowed.
+      config: { rateLimit: limit(10, '5 minutes'), tenantState: 'billing' },
     },
     async (req, reply) => {
       const b = req.body;
@@ -197,14 +199,14 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
     {
       preHandler: requireAuth,
       schema: { tags: ['auth'], summary: 'Send an SMS code for re-authentication to your verified number (when SMS is an allowed method)' },
-      config: { rateLimit: limit(5, '10 minutes') },
+      config: { rateLimit: limit(5, '10 minutes'), tenantState: 'billing' },
     },
     async (req) => security.reauthSendSms(authOf(req), req.meta),
   );
 
   app.post(
     '/api/v1/auth/reauth/options',
-    { preHandler: requireAuth, schema: { tags: ['auth'], summary: 'WebAuthn options for re-authenticating with a passkey' } },
+    { preHandler: requireAuth, config: { tenantState: 'billing' }, schema: { tags: ['auth'], summary: 'WebAuthn options for re-authenticating with a passkey' } },
     async (req) => security.reauthOptions(authOf(req)),
   );
 
