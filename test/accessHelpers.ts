@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { Client, lastMailTo, type TestEnv } from './helpers.js';
+import { ADMIN, Client, lastMailTo, type TestEnv } from './helpers.js';
 
 export const PASSWORD = 'Blue-Lantern-Orbit-42';
 
@@ -91,6 +91,11 @@ export async function setStatus(env: TestEnv, operator: Client, tenantId: string
 }
 
 export async function setEntitlements(operator: Client, tenantId: string, e: { modules: string[]; seatLimit: number; tier: string }) {
-  const r = await operator.request('PUT', `/api/v1/platform/tenants/${tenantId}/entitlements`, { ...e, reason: 'test' });
+  let r = await operator.request('PUT', `/api/v1/platform/tenants/${tenantId}/entitlements`, { ...e, reason: 'test' });
+  // Changing entitlements is a sensitive action: an operator signed in more than 10 minutes ago confirms again.
+  if (r.statusCode === 403 && r.json().code === 'reauth_required') {
+    await reauth(operator, ADMIN.adminPassword);
+    r = await operator.request('PUT', `/api/v1/platform/tenants/${tenantId}/entitlements`, { ...e, reason: 'test' });
+  }
   if (r.statusCode !== 200) throw new Error(`entitlements failed ${r.body}`);
 }
