@@ -81,7 +81,11 @@ export const requireTenant = async (req: FastifyRequest) => {
   if (auth.user.kind !== 'tenant' || !auth.tenant) throw new AppError(403, 'forbidden');
 };
 
-/** A tenant user holding one of the roles. */
+/**
+ * A tenant user holding one of the built-in role keys. Deprecated for tenant routes: decide by catalogue
+ * permission with requirePermission (access/guard.ts), which works for custom roles, follows entitlements
+ * and tenant state, and records the denial.
+ */
 export const requireTenantRole =
   (...roles: string[]) =>
   async (req: FastifyRequest) => {
