@@ -2,6 +2,7 @@ import type { AppContext } from './platform/context.js';
 import { buildHttp, type App } from './platform/http/app.js';
 import { securityService } from './modules/security/service.js';
 import { installAuth } from './modules/security/guard.js';
+import { installTenantRateLimit } from './modules/security/ratelimit.js';
 import { securityRoutes } from './modules/security/routes.js';
 import { auditRoutes } from './modules/security/audit-routes.js';
 import { opsRoutes } from './modules/security/ops-routes.js';
@@ -36,6 +37,7 @@ export async function buildApp(ctx: AppContext): Promise<{ app: App; services: S
   const services = createServices(ctx);
   const app = await buildHttp(ctx);
   installAuth(app, services.security, () => ctx.now());
+  installTenantRateLimit(app, ctx);
   installAccess(app, services.access);
   securityRoutes(app, ctx, services.security);
   accessRoutes(app, services.access);

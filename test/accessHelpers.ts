@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { Client, lastMailTo, type TestEnv } from './helpers.js';
+import { ADMIN, Client, lastMailTo, type TestEnv } from './helpers.js';
 
 export const PASSWORD = 'Blue-Lantern-Orbit-42';
 
@@ -11,6 +11,16 @@ export async function login(c: Client, email: string, password: string) {
   const ip = `10.${crypto.randomInt(255)}.${crypto.randomInt(255)}.${crypto.randomInt(1, 255)}`;
   const res = await c.post('/api/v1/auth/login', { email, password }, { 'x-forwarded-for': ip });
   if (res.statusCode !== 200) throw new Error(`login failed ${res.statusCode} ${res.body}`);
+}
+
+/**
+ * Re-authenticates a signed-in client (POST /auth/reauth) so that sensitive actions (roles, clearance, scope,
+ * entitlements, request approval, exports) pass requireFreshAuth. The session id rotates; the client keeps the
+ * new cookies.
+ */
+export async function reauth(c: Client, password = PASSWORD) {
+  const r = await c.post('/api/v1/auth/reauth', { password });
+  if (r.statusCode !== 200) throw new Error(`reauth failed ${r.statusCode} ${r.body}`);
 }
 
 export interface TenantFixture {
@@ -59,7 +69,13 @@ export async function addUser(
   extra: { clearance?: string; scope?: string; departmentId?: string | null } = {},
 ): Promise<{ client: Client; userId: string; email: string }> {
   const email = `${label}-${crypto.randomBytes(3).toString('hex')}@example.com`;
-  const inv = await t.admin.post('/api/v1/access/invitations', { email, roleIds: roleKeys.map((k) => t.roleIds[k]), ...extra });
+  const body = { email, roleIds: roleKeys.map((k) => t.roleIds[k]), ...extra };
+  let inv = await t.admin.post('/api/v1/access/invitations', body);
+  // Granting roles is a sensitive action: after 10 minutes the admin confirms their identity again.
+  if (inv.statusCode === 403 && inv.json().code === 'reauth_required') {
+    await reauth(t.admin);
+    inv = await t.admin.post('/api/v1/access/invitations', body);
+  }
   if (inv.statusCode !== 201) throw new Error(`invite failed ${inv.body}`);
   const token = await invitationToken(env, email);
   const acc = await new Client(env.app).post(`/api/v1/invitations/${token}`, { email, name: `用户 ${label}`, password: PASSWORD });
@@ -75,6 +91,11 @@ export async function setStatus(env: TestEnv, operator: Client, tenantId: string
 }
 
 export async function setEntitlements(operator: Client, tenantId: string, e: { modules: string[]; seatLimit: number; tier: string }) {
-  const r = await operator.request('PUT', `/api/v1/platform/tenants/${tenantId}/entitlements`, { ...e, reason: 'test' });
+  let r = await operator.request('PUT', `/api/v1/platform/tenants/${tenantId}/entitlements`, { ...e, reason: 'test' });
+  // Changing entitlements is a sensitive action: an operator signed in more than 10 minutes ago confirms again.
+  if (r.statusCode === 403 && r.json().code === 'reauth_required') {
+    await reauth(operator, ADMIN.adminPassword);
+    r = await operator.request('PUT', `/api/v1/platform/tenants/${tenantId}/entitlements`, { ...e, reason: 'test' });
+  }
   if (r.statusCode !== 200) throw new Error(`entitlements failed ${r.body}`);
 }

@@ -98,7 +98,7 @@ describe('sign-in, sessions and the HTTP shell', () => {
     expect((await reviewer.get('/api/v1/platform/registrations')).statusCode).toBe(200);
     // Reading the queue is a platform read across applications: audited with who read it.
     const listed = await env.ctx.db.platform((tx) =>
-      tx.query<{ actor_label: string }>(`SELECT actor_label FROM audit_events WHERE action = 'registration.list' AND actor_id = $1`, [(me.user as unknown as { id: string }).id]),
+      tx.query<{ actor_label: string }>(`SELECT actor_label FROM audit_events WHERE action = 'registration.queue' AND actor_id = $1`, [(me.user as unknown as { id: string }).id]),
     );
     expect(listed.length).toBe(1);
     // A reviewer is not a super admin.

@@ -45,6 +45,21 @@ export interface Config {
   accessAuditCron: string;
   /** Multiplies every rate limit (tests raise it; 1 in production). */
   rateLimitScale: number;
+  /** API requests per minute of one tenant (all its users and addresses together), before scaling. */
+  tenantRateLimitPerMinute: number;
+  /** Per-plan overrides of tenantRateLimitPerMinute (`trial=1200,enterprise=20000`). */
+  tenantRateLimitPlans: Record<string, number>;
+}
+
+function parsePlanLimits(s: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of (s ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [plan, n] = part.split('=').map((x) => x.trim());
+    const v = Number(n);
+    if (!plan || !Number.isInteger(v) || v <= 0) throw new Error(`PACTUM_TENANT_RATE_LIMIT_PLANS: expected plan=number, got "${part}"`);
+    out[plan] = v;
+  }
+  return out;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -74,6 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     runJobs: env.PACTUM_JOBS !== 'off',
     accessAuditCron: env.PACTUM_ACCESS_AUDIT_CRON ?? '30 2 * * 1',
     rateLimitScale: Number(env.PACTUM_RATE_LIMIT_SCALE ?? 1),
+    tenantRateLimitPerMinute: Number(env.PACTUM_TENANT_RATE_LIMIT ?? 3000),
+    tenantRateLimitPlans: parsePlanLimits(env.PACTUM_TENANT_RATE_LIMIT_PLANS),
     ...overrides,
   };
   if (!Number.isInteger(cfg.port) || cfg.port <= 0) throw new Error(`PORT must be a positive integer, got ${env.PORT}`);

@@ -71,4 +71,45 @@ describe('multi-factor sign-in in the browser', () => {
     // The revoked device is signed out on its next request.
     expect((await other.get('/api/v1/me')).statusCode).toBe(401);
   });
+
+  it('asks for re-authentication in one dialog before a sensitive action, then carries it out (role, CSV export)', async () => {
+    const t = await provisionTenant(b.env, 'reauth');
+    const page = await newPage(b);
+    await page.goto('/login');
+    await page.getByTestId('login-email').fill(t.adminEmail);
+    await page.getByTestId('login-password').fill(PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('tenant-home').waitFor();
+    // The sign-in was 11 minutes ago.
+    const stale = () => b.env.ctx.db.platform((tx) => tx.execute(`UPDATE sessions SET reauth_at = now() - interval '11 minutes' WHERE revoked_at IS NULL`));
+    await stale();
+
+    await page.goto('/tenant/access/roles');
+    await page.getByTestId('create-role').click();
+    await page.locator('.ant-modal input#name').fill('法务审阅组');
+    await page.locator('.ant-modal-footer .ant-btn-primary').first().click();
+    await page.getByTestId('reauth-dialog').waitFor();
+    await page.getByTestId('reauth-password').fill('wrong-password-123');
+    await page.getByTestId('reauth-confirm').click();
+    await page.getByTestId('reauth-dialog').getByTestId('problem-alert').waitFor();
+    await page.getByTestId('reauth-password').fill(PASSWORD);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'security-reauth-dialog.png'), fullPage: true });
+    await page.getByTestId('reauth-confirm').click();
+    await page.getByRole('cell', { name: '法务审阅组' }).waitFor();
+    const roles = (await t.admin.get('/api/v1/access/roles')).json() as { items: Array<{ name: string }> };
+    expect(roles.items.some((r) => r.name === '法务审阅组')).toBe(true);
+
+    await stale();
+    await page.goto('/tenant/access/history');
+    await page.getByTestId('history-export').click();
+    await page.getByTestId('reauth-password').fill(PASSWORD);
+    const download = page.waitForEvent('download');
+    await page.getByTestId('reauth-confirm').click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^permission-history-.*\.csv$/);
+    const n = await b.env.ctx.db.platform(async (tx) =>
+      (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE tenant_id = $1 AND action = 'access.history.export'`, [t.tenantId])).n,
+    );
+    expect(n).toBe(1);
+  });
 });

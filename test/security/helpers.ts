@@ -5,6 +5,16 @@ import type { TestEnv } from '../helpers.js';
 
 export const PASSWORD = 'Plum-Blossom-Lantern-42';
 
+/**
+ * Re-authenticates a signed-in client (password, or a factor) so that sensitive actions pass
+ * requireFreshAuth. The session id rotates: the client's cookies are replaced by the answer's.
+ */
+export async function reauth(c: { post: (url: string, body?: unknown) => Promise<{ statusCode: number; body: string }> }, body: Record<string, unknown> = { password: PASSWORD }) {
+  const r = await c.post('/api/v1/auth/reauth', body);
+  if (r.statusCode !== 200) throw new Error(`reauth failed ${r.statusCode} ${r.body}`);
+  return r;
+}
+
 /** Creates a tenant (with its data key) and returns a function that adds active users with PASSWORD. */
 export async function seedTenant(env: TestEnv, name = '测试科技有限公司') {
   const tenantId = crypto.randomUUID();
@@ -12,6 +22,8 @@ export async function seedTenant(env: TestEnv, name = '测试科技有限公司'
     await tx.execute(`INSERT INTO tenants (id, name, uscc) VALUES ($1, $2, $3)`, [tenantId, name, `91${tenantId.replace(/-/g, '').slice(0, 16).toUpperCase()}`]);
     await tx.actAsTenant(tenantId);
     await env.ctx.keys.createTenantKey(tx, tenantId);
+    // Entitlements and built-in roles, as provisioning does: guards decide by the roles' catalogue permissions.
+    await env.services.access.seedTenant(tx, tenantId);
   });
   const hash = await hashPassword(PASSWORD);
   return {
@@ -25,6 +37,10 @@ export async function seedTenant(env: TestEnv, name = '测试科技有限公司'
           [tenantId, id, email, email.split('@')[0], hash, roles],
         );
         await tx.execute(`INSERT INTO login_identities (email_key, kind, tenant_id, user_id) VALUES ($1,'tenant',$2,$3)`, [emailKey(email), tenantId, id]);
+        await tx.execute(
+          `INSERT INTO user_roles (tenant_id, user_id, role_id) SELECT $1, $2, id FROM roles WHERE tenant_id = $1 AND key = ANY($3::text[])`,
+          [tenantId, id, roles],
+        );
       });
       return { id, email };
     },

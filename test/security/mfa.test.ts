@@ -110,11 +110,18 @@ describe('second factors at sign-in', () => {
     const ch = (await new Client(env.app).post('/api/v1/auth/login', { email: u.email, password: PASSWORD })).json() as Challenge;
     const codes = [];
     for (let i = 0; i < 5; i++) codes.push((await c.post('/api/v1/auth/login/mfa', { challengeId: ch.challengeId, method: 'totp', code: '000000' })).statusCode);
-    // The 5th failure locks the account (5 failures → lock), so a 6th try is refused either way.
+    // The 5th failure locks the account (5 failures → lock) and the challenge is spent (5 attempts). The second
+    // step checks the account lock first, so the 6th try — even with a right code — is refused as locked.
     const sixth = await c.post('/api/v1/auth/login/mfa', { challengeId: ch.challengeId, method: 'totp', code: '000000' });
     expect(codes.slice(0, 4)).toEqual([401, 401, 401, 401]);
-    expect(sixth.statusCode).toBe(429);
-    expect(sixth.json().code).toBe('mfa_too_many_attempts');
+    expect(sixth.statusCode).toBe(423);
+    expect(sixth.json().code).toBe('account_locked');
+    expect(Number(sixth.headers['retry-after'])).toBeGreaterThan(0);
+    // Once the lock is lifted (password reset clears it), the spent challenge still refuses more attempts.
+    await env.ctx.db.platform((tx) => tx.execute(`UPDATE login_throttle SET locked_until = NULL`));
+    const seventh = await c.post('/api/v1/auth/login/mfa', { challengeId: ch.challengeId, method: 'totp', code: '000000' });
+    expect(seventh.statusCode).toBe(429);
+    expect(seventh.json().code).toBe('mfa_too_many_attempts');
   });
 
   it('passkeys: registration and sign-in with a software authenticator (ES256, attestation none)', async () => {

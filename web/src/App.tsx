@@ -1,5 +1,4 @@
 import { Route, Routes } from 'react-router-dom';
-import { useAuth } from './auth';
 import AppLayout from './components/AppLayout';
 import ConsoleLayout from './components/ConsoleLayout';
 import RequireAuth from './components/RequireAuth';
@@ -51,10 +50,12 @@ import ResetPassword from './pages/security/ResetPassword';
 import AuditAlertsPage from './pages/security/AuditAlertsPage';
 import IncidentsPage from './pages/security/IncidentsPage';
 import TrainingPage from './pages/security/TrainingPage';
+import { usePermissions } from './pages/contracts/usePermissions';
 
 function TenantSecurityCenter() {
-  const { me } = useAuth();
-  return <AuditAlertsPage canDecide={!!me?.user.roles.includes('tenant_admin')} />;
+  // Deciding on alerts is the catalogue permission security.manage (custom roles included), as the API checks.
+  const perms = usePermissions();
+  return <AuditAlertsPage canDecide={perms.has('security.manage')} />;
 }
 
 export default function App() {

@@ -40,6 +40,21 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Sensitive actions answer 403 `reauth_required` when the user has not proven their identity recently. A
+ * handler (the re-authentication dialog, mounted once at the root) asks for the password or a second factor
+ * and resolves true once POST /auth/reauth succeeded (which rotates the session and its CSRF token), or false
+ * when the user cancelled. The request is then retried once, so every page gets this for free.
+ */
+export type ReauthHandler = (problem: Problem) => Promise<boolean>;
+let reauthHandler: ReauthHandler | null = null;
+export function setReauthHandler(handler: ReauthHandler | null): () => void {
+  reauthHandler = handler;
+  return () => {
+    if (reauthHandler === handler) reauthHandler = null;
+  };
+}
+
 type ProblemListener = (error: ApiError, path: string) => void;
 const listeners = new Set<ProblemListener>();
 
@@ -87,6 +102,10 @@ export interface RequestOptions {
   query?: Record<string, string | number | undefined | null>;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Return the body as a Blob (downloads) instead of parsing JSON. */
+  blob?: boolean;
+  /** Internal: this is the retry after a re-authentication (never ask twice). */
+  reauthRetried?: boolean;
 }
 
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -135,6 +154,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   }
 
   if (response.ok) {
+    if (options.blob) return (await response.blob()) as T;
     if (response.status === 204 || response.status === 205) return undefined as T;
     const text = await response.text();
     if (!text) return undefined as T;
@@ -156,6 +176,9 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     /* not JSON (e.g. a proxy error page) */
   }
   if (!problem.detail) problem.detail = problem.title || i18n.t(`errors.http.${statusBucket(response.status)}`);
+  if (problem.code === 'reauth_required' && reauthHandler && !options.reauthRetried) {
+    if (await reauthHandler(problem)) return request<T>(path, { ...options, reauthRetried: true });
+  }
   const error = new ApiError(problem, parseRetryAfter(response.headers.get('Retry-After')));
   listeners.forEach((l) => l(error, path));
   throw error;
@@ -178,6 +201,22 @@ export const api = {
   delete: <T>(path: string, options?: Omit<RequestOptions, 'method' | 'body'>) =>
     request<T>(path, { ...options, method: 'DELETE' }),
 };
+
+/**
+ * Downloads a file from the API (CSV exports, ...) through the fetch wrapper, so that a 403 reauth_required
+ * opens the re-authentication dialog and the download is retried, instead of the browser showing raw JSON.
+ */
+export async function downloadFile(path: string, filename: string, query?: RequestOptions['query']): Promise<void> {
+  const blob = await request<Blob>(path, { method: 'GET', query, blob: true, headers: { Accept: '*/*' } });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
 
 /** Normalises a problem `errors[].path` ("body.uscc", "/uscc", "uscc") to a form field name. */
 export function fieldNameFromPath(path: string): string {

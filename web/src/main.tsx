@@ -12,6 +12,7 @@ import { useTranslation } from 'react-i18next';
 import './i18n';
 import { currentLanguage } from './i18n';
 import { AuthProvider } from './auth';
+import ReauthDialog from './components/ReauthDialog';
 import App from './App';
 import './styles.css';
 
@@ -37,6 +38,7 @@ function Root() {
     >
       <AntApp>
         <AuthProvider>
+          <ReauthDialog />
           <BrowserRouter>
             <App />
           </BrowserRouter>

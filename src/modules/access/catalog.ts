@@ -45,6 +45,8 @@ export const PERMISSIONS = {
   'users.manage': p('core'),
   'roles.manage': p('core'),
   'audit.view': p('core', true),
+  // Security policy (MFA, password rules, session lifetimes, IP allow-list) and security alerts of the tenant.
+  'security.manage': p('core'),
   'billing.view': p('core', true, true),
   'billing.pay': p('core', true, true),
   'data.export': p('core', true, true),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
 import type { App } from '../../platform/http/app.js';
-import { authOf, requirePlatform, requireTenant, tenantOf } from '../security/guard.js';
+import { authOf, requireFreshAuth, requireFreshAuthWhen, requirePlatform, requireTenant, tenantOf } from '../security/guard.js';
 import { actorOf } from '../security/service.js';
 import { ENTITLABLE_MODULES, LEVELS, SCOPES } from './catalog.js';
 import { requirePermission } from './guard.js';
@@ -48,6 +48,15 @@ function sendHistory(reply: FastifyReply, items: HistoryItem[], format: 'json' |
 
 export function accessRoutes(app: App, access: AccessService): void {
   const tags = ['access'];
+  // Sensitive actions need a sign-in or re-authentication within the last minutes (403 reauth_required).
+  const fresh = requireFreshAuth();
+  const body = (req: { body?: unknown }) => (req.body ?? {}) as Record<string, unknown>;
+  /** Granting roles or raising what a user may see (role, clearance, scope) is a role change. */
+  const grantsAccess = requireFreshAuthWhen((req) => {
+    const b = body(req);
+    return (Array.isArray(b.roleIds) && b.roleIds.length > 0) || b.clearance !== undefined || b.scope !== undefined;
+  });
+  const csvExport = requireFreshAuthWhen((req) => (req.query as { format?: string } | undefined)?.format === 'csv');
 
   // ------------------------------------------------------------------ tenant console ------------
   app.get('/api/v1/access/me', { preHandler: requireTenant, schema: { tags, summary: 'Your effective permissions, entitlements and data clearance (evaluated now)' } }, async (req) =>
@@ -62,7 +71,7 @@ export function accessRoutes(app: App, access: AccessService): void {
   app.post(
     '/api/v1/access/invitations',
     {
-      preHandler: manageUsers,
+      preHandler: [manageUsers, grantsAccess],
       schema: {
         tags,
         summary: 'Invite a user by e-mail (link valid 7 days, single use, only for that e-mail); counts against the seat limit',
@@ -86,10 +95,10 @@ export function accessRoutes(app: App, access: AccessService): void {
   app.patch(
     '/api/v1/access/users/:id',
     {
-      preHandler: manageUsers,
+      preHandler: [manageUsers, grantsAccess],
       schema: {
         tags,
-        summary: 'Edit a user: name, roles, clearance (≤ tier), scope, department',
+        summary: 'Edit a user: name, roles, clearance (≤ tier), scope, department (roles, clearance and scope need a fresh re-authentication)',
         params: idParam,
         body: z.object({
           name: text(100).optional(),
@@ -134,13 +143,13 @@ export function accessRoutes(app: App, access: AccessService): void {
   app.get('/api/v1/access/catalog', { preHandler: manageRoles, schema: { tags, summary: 'Permissions you may assign (entitled modules only)' } }, async (req) => ({
     items: await access.assignableCatalog(authOf(req)),
   }));
-  app.post('/api/v1/access/roles', { preHandler: manageRoles, schema: { tags, summary: 'Create a custom role (422 for permissions outside the entitlements)', body: roleBody } }, async (req, reply) => {
+  app.post('/api/v1/access/roles', { preHandler: [manageRoles, fresh], schema: { tags, summary: 'Create a custom role (422 for permissions outside the entitlements)', body: roleBody } }, async (req, reply) => {
     reply.status(201).send(await access.saveRole(authOf(req), null, req.body, req.meta));
   });
-  app.put('/api/v1/access/roles/:id', { preHandler: manageRoles, schema: { tags, summary: 'Update a custom role', params: idParam, body: roleBody } }, async (req) =>
+  app.put('/api/v1/access/roles/:id', { preHandler: [manageRoles, fresh], schema: { tags, summary: 'Update a custom role', params: idParam, body: roleBody } }, async (req) =>
     access.saveRole(authOf(req), req.params.id, req.body, req.meta),
   );
-  app.delete('/api/v1/access/roles/:id', { preHandler: manageRoles, schema: { tags, summary: 'Delete an unassigned custom role', params: idParam } }, async (req, reply) => {
+  app.delete('/api/v1/access/roles/:id', { preHandler: [manageRoles, fresh], schema: { tags, summary: 'Delete an unassigned custom role', params: idParam } }, async (req, reply) => {
     await access.deleteRole(authOf(req), req.params.id, req.meta);
     reply.status(204).send();
   });
@@ -169,8 +178,13 @@ export function accessRoutes(app: App, access: AccessService): void {
     },
   );
 
-  app.get('/api/v1/access/history', { preHandler: requirePermission('audit.view'), schema: { tags, summary: 'Permission history of your tenant (JSON or CSV)', querystring: historyQuery } }, async (req, reply) =>
-    sendHistory(reply, await access.history({ ...req.query, tenantId: tenantOf(req) }, false), req.query.format, false),
+  app.get('/api/v1/access/history', { preHandler: [requirePermission('audit.view'), csvExport], schema: { tags, summary: 'Permission history of your tenant (JSON or CSV)', querystring: historyQuery } }, async (req, reply) =>
+    sendHistory(
+      reply,
+      await access.history({ ...req.query, tenantId: tenantOf(req) }, false, req.query.format === 'csv' ? { actor: actorOf(authOf(req)), meta: req.meta } : undefined),
+      req.query.format,
+      false,
+    ),
   );
   app.get('/api/v1/access/denials', { preHandler: requirePermission('audit.view'), schema: { tags, summary: 'Denied attempts in your tenant' } }, async (req) => ({
     items: await access.listDenials(authOf(req)),
@@ -203,12 +217,8 @@ export function accessRoutes(app: App, access: AccessService): void {
 
   app.get(
     '/api/v1/access/export',
-    { preHandler: requirePermission('data.export'), config: { tenantState: 'billing' }, schema: { tags, summary: 'Export your users, roles and departments (JSON); available while suspended' } },
-    async (req) => {
-      const auth = authOf(req);
-      const [users, roles, departments] = [await access.listUsers(auth), await access.listRoles(auth), await access.listDepartments(auth)];
-      return { exportedAt: new Date(), users: users.items, roles, departments };
-    },
+    { preHandler: [requirePermission('data.export'), fresh], config: { tenantState: 'billing' }, schema: { tags, summary: 'Export your users, roles and departments (JSON); available while suspended; needs a fresh re-authentication' } },
+    async (req) => access.exportDirectory(authOf(req), req.meta),
   );
 
 
@@ -245,10 +255,10 @@ export function accessRoutes(app: App, access: AccessService): void {
   app.put(
     '/api/v1/platform/tenants/:id/entitlements',
     {
-      preHandler: operatorEdit,
+      preHandler: [operatorEdit, fresh],
       schema: {
         tags: ptags,
-        summary: 'Set a tenant’s modules, seat limit and tier (roles follow at once)',
+        summary: 'Set a tenant’s modules, seat limit and tier (roles follow at once); needs a fresh re-authentication',
         params: idParam,
         body: z.object({
           modules: z.array(z.enum(ENTITLABLE_MODULES as [string, ...string[]])).max(10),
@@ -269,8 +279,8 @@ export function accessRoutes(app: App, access: AccessService): void {
   app.post(
     '/api/v1/platform/access/requests/:tenantId/:id/approve',
     {
-      preHandler: operatorEdit,
-      schema: { tags: ptags, summary: 'Approve (optionally effective from a date); the change is applied then', params: decideParams, body: z.object({ comment: note(2000).default(''), effectiveFrom: z.coerce.date().nullish() }) },
+      preHandler: [operatorEdit, fresh],
+      schema: { tags: ptags, summary: 'Approve (optionally effective from a date); the change is applied then; needs a fresh re-authentication', params: decideParams, body: z.object({ comment: note(2000).default(''), effectiveFrom: z.coerce.date().nullish() }) },
     },
     async (req) => access.decideRequest(actorOf(authOf(req)), req.params.tenantId, req.params.id, { approve: true, comment: req.body.comment, effectiveFrom: req.body.effectiveFrom ?? null }, req.meta),
   );
@@ -297,7 +307,13 @@ export function accessRoutes(app: App, access: AccessService): void {
   app.get('/api/v1/platform/access/alerts', { preHandler: securityView, schema: { tags: ptags, summary: 'Denial-spike alerts of all tenants' } }, async () => ({ items: await access.listAllAlerts() }));
   app.get(
     '/api/v1/platform/access/history',
-    { preHandler: historyView, schema: { tags: ptags, summary: 'Permission history of all tenants (JSON or CSV)', querystring: historyQuery.extend({ tenantId: uuid.optional() }) } },
-    async (req, reply) => sendHistory(reply, await access.history({ ...req.query, tenantId: req.query.tenantId ?? null }, true), req.query.format, true),
+    { preHandler: [historyView, csvExport], schema: { tags: ptags, summary: 'Permission history of all tenants (JSON or CSV; CSV needs a fresh re-authentication)', querystring: historyQuery.extend({ tenantId: uuid.optional() }) } },
+    async (req, reply) =>
+      sendHistory(
+        reply,
+        await access.history({ ...req.query, tenantId: req.query.tenantId ?? null }, true, req.query.format === 'csv' ? { actor: actorOf(authOf(req)), meta: req.meta } : undefined),
+        req.query.format,
+        true,
+      ),
   );
 }

@@ -603,6 +603,23 @@ export function accessService(ctx: AppContext) {
       });
     },
 
+    /** The tenant's users, roles and departments in one document (data export); the read is audited. */
+    async exportDirectory(auth: Auth, meta: RequestMeta) {
+      const tenantId = tenantOfAuth(auth);
+      return db.tenant(tenantId, async (tx) => {
+        const ent = await entitlementsOf(tx, tenantId);
+        const used = await repo.seatsUsed(tx, tenantId, ctx.now());
+        const users = (await repo.users(tx, tenantId)).map(userView);
+        const roles = (await repo.roles(tx, tenantId)).map(roleView);
+        const departments = (await repo.departments(tx, tenantId)).map((d) => ({ id: d.id, name: d.name, parentId: d.parent_id, headUserId: d.head_user_id, userCount: d.user_count }));
+        await audit.record(tx, {
+          tenantId, actor: actorOfAuth(auth), action: 'access.export', objectType: 'tenant', objectId: tenantId,
+          details: { users: users.length, roles: roles.length, departments: departments.length }, meta,
+        });
+        return { exportedAt: ctx.now(), users, seats: { used: used.users + used.invitations, limit: ent.seatLimit }, roles, departments };
+      });
+    },
+
     // ---------------------------------------------------------------- departments -----------------
     async listDepartments(auth: Auth) {
       const tenantId = tenantOfAuth(auth);
@@ -863,9 +880,17 @@ export function accessService(ctx: AppContext) {
     },
 
     // ---------------------------------------------------------------- history / denials -----------
-    async history(filter: { tenantId?: string | null; kind?: string | null; from?: Date | null; to?: Date | null; q?: string | null }, platform: boolean) {
-      const run = (tx: Tx) =>
-        tx.query<Record<string, unknown>>(
+    /**
+     * Permission history. With `exportedBy` (a CSV download) the read itself is audited in the same
+     * transaction: `access.history.export` with the filter and the row count (tenant chain, or the platform's).
+     */
+    async history(
+      filter: { tenantId?: string | null; kind?: string | null; from?: Date | null; to?: Date | null; q?: string | null },
+      platform: boolean,
+      exportedBy?: { actor: Actor; meta: RequestMeta },
+    ) {
+      const run = async (tx: Tx) => {
+        const rows = await tx.query<Record<string, unknown>>(
           `SELECT h.*, t.name AS tenant_name FROM permission_history h JOIN tenants t ON t.id = h.tenant_id
             WHERE ($1::uuid IS NULL OR h.tenant_id = $1) AND ($2::text IS NULL OR h.kind LIKE $2 || '%')
               AND ($3::timestamptz IS NULL OR h.occurred_at >= $3) AND ($4::timestamptz IS NULL OR h.occurred_at < $4)
@@ -873,6 +898,19 @@ export function accessService(ctx: AppContext) {
             ORDER BY h.occurred_at DESC, h.id LIMIT 5000`,
           [filter.tenantId ?? null, filter.kind ?? null, filter.from ?? null, filter.to ?? null, filter.q ?? null],
         );
+        if (exportedBy) {
+          await audit.record(tx, {
+            tenantId: platform ? null : filter.tenantId!,
+            actor: exportedBy.actor,
+            action: 'access.history.export',
+            objectType: 'permission_history',
+            objectId: filter.tenantId ?? null,
+            details: { filter: { kind: filter.kind ?? null, q: filter.q ?? null, from: filter.from ?? null, to: filter.to ?? null, tenantId: filter.tenantId ?? null }, rows: rows.length },
+            meta: exportedBy.meta,
+          });
+        }
+        return rows;
+      };
       const rows = platform ? await db.platform(run) : await db.tenant(filter.tenantId!, run);
       return rows.map((h) => ({
         id: h.id as string,

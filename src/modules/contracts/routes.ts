@@ -38,7 +38,7 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
   });
 
   app.get('/api/v1/contracts', { ...pre, schema: { tags, summary: 'List and search contracts (Chinese full text on title, parties, number and body)', querystring: listQuery } }, async (req) =>
-    svc.list(authOf(req), req.query),
+    svc.list(authOf(req), req.query, req.meta),
   );
   app.post('/api/v1/contracts', { ...pre, schema: { tags, summary: 'Create a draft (from a body or a template with values); numbered HT-YYYY-NNNNN', body: createContract } }, async (req, reply) => {
     reply.status(201).send(await svc.create(authOf(req), req.body, req.meta));
@@ -52,7 +52,7 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
   app.put('/api/v1/contracts/:id/import', { ...upload, schema: { tags, summary: 'Replace the body with the text of a DOCX or PDF (new version)', params: idParam, consumes: ['multipart/form-data'] } }, async (req) =>
     svc.importFile(authOf(req), req.params.id, await fileOf(req), req.meta),
   );
-  app.get('/api/v1/contracts/:id/versions', { ...pre, schema: { tags, summary: 'Versions (newest first)', params: idParam } }, async (req) => svc.versions(authOf(req), req.params.id));
+  app.get('/api/v1/contracts/:id/versions', { ...pre, schema: { tags, summary: 'Versions (newest first)', params: idParam } }, async (req) => svc.versions(authOf(req), req.params.id, req.meta));
   app.get(
     '/api/v1/contracts/:id/versions/:version',
     { ...pre, schema: { tags, summary: 'The body of one version (audited)', params: z.object({ id: z.uuid(), version: z.coerce.number().int().min(1) }) } },
@@ -86,7 +86,7 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
     const f = await svc.download(authOf(req), req.params.id, 'sealed', req.meta);
     reply.header('content-type', f.mime).header('content-disposition', contentDisposition(f.filename)).header('cache-control', 'no-store').send(f.content);
   });
-  app.get('/api/v1/contracts/:id/audit', { ...pre, schema: { tags, summary: 'The audit trail of a contract', params: idParam } }, async (req) => svc.auditTrail(authOf(req), req.params.id));
+  app.get('/api/v1/contracts/:id/audit', { ...pre, schema: { tags, summary: 'The audit trail of a contract', params: idParam } }, async (req) => svc.auditTrail(authOf(req), req.params.id, req.meta));
 
   app.post('/api/v1/contracts/:id/submit', { ...pre, schema: { tags, summary: 'Submit for approval', params: idParam } }, async (req) => svc.submit(authOf(req), req.params.id, req.meta));
   for (const decision of ['approve', 'return', 'reject'] as const) {

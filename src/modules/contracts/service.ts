@@ -719,20 +719,25 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       });
     },
 
-    async list(auth: Auth, q: ListQuery) {
+    /** List and search. One audit event per call (`contract.list`: the filter, the total and the ids shown), not one per row. */
+    async list(auth: Auth, q: ListQuery, meta: RequestMeta = {}) {
       const tenantId = tenantOf(auth);
-      return run(auth, 'contracts.view', null, {}, async (tx) => {
+      return run(auth, 'contracts.view', null, meta, async (tx) => {
         const tokens = q.q && hasSearchChars(q.q) ? gramTokens(keys, tenantId, queryGrams(q.q)) : undefined;
         const r = await repo.list(tx, { ...q, tokens, limit: q.pageSize, offset: (q.page - 1) * q.pageSize });
-        return { items: r.rows.map(view), total: r.total, page: q.page, pageSize: q.pageSize };
+        const items = r.rows.map(view);
+        await rec(tx, auth, tenantId, q.q ? 'contract.search' : 'contract.list', null, meta, { filter: q, total: r.total, ids: items.map((c) => c.id) });
+        return { items, total: r.total, page: q.page, pageSize: q.pageSize };
       });
     },
 
-    async versions(auth: Auth, id: string) {
+    async versions(auth: Auth, id: string, meta: RequestMeta = {}) {
       const tenantId = tenantOf(auth);
-      return run(auth, 'contracts.view', null, {}, async (tx) => {
-        await load(tx, id);
-        return repo.versions(tx, id);
+      return run(auth, 'contracts.view', null, meta, async (tx) => {
+        const c = await load(tx, id);
+        const versions = await repo.versions(tx, id);
+        await rec(tx, auth, tenantId, 'contract.versions', c, meta, { count: versions.length });
+        return versions;
       });
     },
 
@@ -908,11 +913,13 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       });
     },
 
-    async auditTrail(auth: Auth, id: string) {
+    async auditTrail(auth: Auth, id: string, meta: RequestMeta = {}) {
       const tenantId = tenantOf(auth);
-      return run(auth, 'contracts.view', null, {}, async (tx) => {
-        await load(tx, id);
-        return repo.auditTrail(tx, id);
+      return run(auth, 'contracts.view', null, meta, async (tx) => {
+        const c = await load(tx, id);
+        const events = await repo.auditTrail(tx, id);
+        await rec(tx, auth, tenantId, 'contract.audit_trail', c, meta, { events: events.length });
+        return events;
       });
     },
 

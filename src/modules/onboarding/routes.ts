@@ -41,7 +41,7 @@ export function onboardingRoutes(app: App, svc: OnboardingService): void {
   app.get(
     '/api/v1/registrations/:id',
     { schema: { tags, summary: 'Read your registration (status and rejection reasons included)', params: idParam, headers: tokenHeader, response: { 200: registrationOut } } },
-    async (req) => svc.get(req.params.id, req.headers['x-resume-token']),
+    async (req) => svc.get(req.params.id, req.headers['x-resume-token'], req.meta),
   );
 
   app.patch(

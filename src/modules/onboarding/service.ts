@@ -203,8 +203,13 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
       });
     },
 
-    async get(id: string, token: string | undefined): Promise<RegistrationView> {
-      return db.system(ONBOARDING, async (tx) => toView(tx, await owned(tx, id, token, false)));
+    /** The applicant reads their registration (personal data decrypted): audited as `registration.view` by the applicant. */
+    async get(id: string, token: string | undefined, meta: RequestMeta = {}): Promise<RegistrationView> {
+      return db.system(ONBOARDING, async (tx) => {
+        const view = await toView(tx, await owned(tx, id, token, false));
+        await audit.record(tx, { tenantId: null, actor: applicant(id), action: 'registration.view', objectType: 'registration', objectId: id, meta });
+        return view;
+      });
     },
 
     async update(id: string, token: string | undefined, input: RegistrationInput, meta: RequestMeta): Promise<RegistrationView> {
@@ -370,13 +375,17 @@ export function onboardingService(ctx: AppContext, tenants: TenantsService) {
     },
 
     // ---------------------------------------------------------------- platform reviewers ----------
+    /** The review queue. One audit event per call (`registration.queue`: filter, total, ids shown). */
     async list(f: { status: string | null; q: string | null; page: number; pageSize: number }, actor: Actor, meta: RequestMeta) {
       return db.platform(async (tx) => {
         const q = f.q ? f.q.replace(/[\\%_]/g, (c) => `\\${c}`) : null;
         const rows = await repo.list(tx, { status: f.status, q, limit: f.pageSize, offset: (f.page - 1) * f.pageSize });
-        // A platform read across applications: who looked at the queue, with which filter.
-        await audit.record(tx, { tenantId: null, actor, action: 'registration.list', objectType: 'registration', details: { status: f.status, q: f.q, page: f.page, count: rows.length }, meta });
         const now = ctx.now().getTime();
+        // A platform read across applications: who looked at the queue, with which filter, what was shown.
+        await audit.record(tx, {
+          tenantId: null, actor, action: 'registration.queue', objectType: 'registration', objectId: null,
+          details: { filter: f, total: rows[0]?.total ?? 0, ids: rows.map((r) => r.id) }, meta,
+        });
         return {
           total: rows[0]?.total ?? 0,
           items: rows.map((r) => ({

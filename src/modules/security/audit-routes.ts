@@ -4,7 +4,8 @@ import type { AppContext } from '../../platform/context.js';
 import type { Tx } from '../../platform/db/index.js';
 import { PLATFORM_CHAIN, audit } from '../../platform/audit.js';
 import { AppError } from '../../platform/http/errors.js';
-import { authOf, requirePlatform, requireTenantRole } from './guard.js';
+import { authOf, requireFreshAuthWhen, requirePlatform } from './guard.js';
+import { requirePermission } from '../access/guard.js';
 import { actorOf } from './service.js';
 import { CheckpointStore, verifyAll, verifyChain, writeCheckpoints } from './checkpoints.js';
 
@@ -89,12 +90,15 @@ function toCsv(rows: EventRow[]): string {
 
 export function auditRoutes(app: App, ctx: AppContext): CheckpointStore {
   const store = new CheckpointStore(ctx.config.dataDir);
-  const tenantReaders = requireTenantRole('tenant_admin', 'auditor');
+  // Tenant side: the catalogue permission audit.view (built-in tenant_admin and auditor, or any custom role).
+  const tenantReaders = requirePermission('audit.view');
   const platformReaders = requirePlatform('security_officer', 'auditor');
+  // Downloading the log (CSV) is an export: it needs a fresh sign-in or re-authentication.
+  const csvExport = requireFreshAuthWhen((req) => (req.query as { format?: string } | undefined)?.format === 'csv');
 
   app.get(
     '/api/v1/audit-events',
-    { preHandler: tenantReaders, schema: { tags: ['audit'], summary: "Search your tenant's audit log (tenant admins, auditors); format=csv exports", querystring: filterIn } },
+    { preHandler: [tenantReaders, csvExport], schema: { tags: ['audit'], summary: "Search your tenant's audit log (audit.view); format=csv exports (fresh re-authentication)", querystring: filterIn } },
     async (req, reply) => {
       const auth = authOf(req);
       const tenantId = auth.tenant!.id;
@@ -116,7 +120,7 @@ export function auditRoutes(app: App, ctx: AppContext): CheckpointStore {
   app.get(
     '/api/v1/platform/audit-events',
     {
-      preHandler: platformReaders,
+      preHandler: [platformReaders, csvExport],
       schema: {
         tags: ['audit'],
         summary: 'Search an audit chain (the platform’s, or a tenant’s with tenantId); every read is recorded on the platform chain',

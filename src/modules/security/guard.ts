@@ -45,7 +45,7 @@ export function installAuth(app: App, security: SecurityService, now?: () => Dat
 
 const PASSWORD_CHANGE_ALLOWED = new Set(['/api/v1/me', '/api/v1/auth/password', '/api/v1/auth/logout']);
 /** While the policy asks for a second factor the session lacks, only enrolment is open. */
-const MFA_SETUP_ALLOWED = /^\/api\/v1\/(me|auth\/logout|auth\/reauth(\/options)?|security\/mfa(\/.*)?)$/;
+const MFA_SETUP_ALLOWED = /^\/api\/v1\/(me|auth\/logout|auth\/reauth(\/options|\/sms)?|security\/mfa(\/.*)?)$/;
 
 function signedIn(req: FastifyRequest): Auth {
   if (!req.auth) throw new AppError(401, 'unauthenticated');
@@ -81,7 +81,11 @@ export const requireTenant = async (req: FastifyRequest) => {
   if (auth.user.kind !== 'tenant' || !auth.tenant) throw new AppError(403, 'forbidden');
 };
 
-/** A tenant user holding one of the roles. */
+/**
+ * A tenant user holding one of the built-in role keys. Deprecated for tenant routes: decide by catalogue
+ * permission with requirePermission (access/guard.ts), which works for custom roles, follows entitlements
+ * and tenant state, and records the denial.
+ */
 export const requireTenantRole =
   (...roles: string[]) =>
   async (req: FastifyRequest) => {
@@ -95,11 +99,27 @@ export const requireTenantRole =
  * within the last `minutes`. Use as a preHandler after (or instead of) requireAuth.
  */
 export const requireFreshAuth =
-  (minutes: number) =>
+  (minutes: number = SENSITIVE_FRESH_MINUTES) =>
   async (req: FastifyRequest) => {
     const auth = signedIn(req);
     const at = auth.reauthAt?.getTime() ?? 0;
     if (clock().getTime() - at > minutes * 60_000) throw new AppError(403, 'reauth_required', { minutes });
+  };
+
+/**
+ * Minutes within which a sensitive action (factor, role, clearance/scope, entitlement changes, permission
+ * request approval, export downloads, backup restore, refund approval) needs a sign-in or re-authentication.
+ */
+export const SENSITIVE_FRESH_MINUTES = 10;
+
+/**
+ * requireFreshAuth only when the request is sensitive, e.g. a GET that exports (`format=csv`) or a PATCH
+ * that changes roles. Runs after validation (preHandler), so query and body are parsed.
+ */
+export const requireFreshAuthWhen =
+  (sensitive: (req: FastifyRequest) => boolean, minutes: number = SENSITIVE_FRESH_MINUTES) =>
+  async (req: FastifyRequest) => {
+    if (sensitive(req)) await requireFreshAuth(minutes)(req);
   };
 
 export function tenantOf(req: FastifyRequest): string {

@@ -21,6 +21,10 @@ addMessages({
   phone_not_verified: { zh: '未绑定已验证的手机号。', en: 'No verified phone number is set up.' },
   sms_rate_limited: { zh: '短信发送过于频繁，请稍后再试。', en: 'Codes are being sent too often; wait a moment.' },
   reauth_required: { zh: '该操作需要重新验证身份（{minutes} 分钟内）。', en: 'This action needs you to confirm your identity again (within {minutes} minutes).' },
+  tenant_rate_limited: {
+    zh: '贵单位的请求过于频繁（每分钟上限 {limit} 次），请 {wait}后重试。',
+    en: 'Your organisation is sending too many requests (limit {limit} per minute). Try again in {wait}.',
+  },
   reauth_failed: { zh: '身份验证失败。', en: 'Identity confirmation failed.' },
   reset_token_invalid: { zh: '重置链接无效、已使用或已过期，请重新申请。', en: 'The reset link is invalid, used or expired; request a new one.' },
   session_not_found: { zh: '会话不存在。', en: 'No such session.' },

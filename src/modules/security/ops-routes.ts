@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { App } from '../../platform/http/app.js';
 import type { AppContext } from '../../platform/context.js';
-import { authOf, requirePlatform, requireTenant, requireTenantRole } from './guard.js';
+import { authOf, requirePlatform, requireTenant } from './guard.js';
+import { requirePermission } from '../access/guard.js';
 import { actorOf } from './service.js';
 import { anomalyService } from './anomalies.js';
 import { SEVERITIES, STATUSES, incidentService } from './incidents.js';
@@ -19,14 +20,14 @@ export function opsRoutes(app: App, ctx: AppContext) {
   // Alerts: tenant admins for their tenant ----------------------------------------------------------
   app.get(
     '/api/v1/security/alerts',
-    { preHandler: requireTenantRole('tenant_admin'), schema: { tags: ['security'], summary: "Your tenant's security alerts", querystring: z.object({ status: alertStatus }) } },
+    { preHandler: requirePermission('audit.view'), schema: { tags: ['security'], summary: "Your tenant's security alerts (audit.view)", querystring: z.object({ status: alertStatus }) } },
     async (req) => ({ items: await anomalies.list({ tenantId: authOf(req).tenant!.id }, req.query.status) }),
   );
   app.post(
     '/api/v1/security/alerts/:id/:action',
     {
-      preHandler: requireTenantRole('tenant_admin'),
-      schema: { tags: ['security'], summary: 'Acknowledge, dismiss or escalate (to the platform) an alert', params: z.object({ id: z.uuid(), action }), body: decision.omit({ incidentId: true }) },
+      preHandler: requirePermission('security.manage'),
+      schema: { tags: ['security'], summary: 'Acknowledge, dismiss or escalate (to the platform) an alert (security.manage)', params: z.object({ id: z.uuid(), action }), body: decision.omit({ incidentId: true }) },
     },
     async (req) => {
       const auth = authOf(req);

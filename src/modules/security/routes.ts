@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
 import { limit, type App } from '../../platform/http/app.js';
 import type { AppContext } from '../../platform/context.js';
-import { CSRF_COOKIE, SESSION_COOKIE, authOf, requireAuth, requireFreshAuth, requirePlatform, requireTenantRole } from './guard.js';
+import { CSRF_COOKIE, SESSION_COOKIE, SENSITIVE_FRESH_MINUTES, authOf, requireAuth, requireFreshAuth, requirePlatform } from './guard.js';
+import { requirePermission } from '../access/guard.js';
 import type { Auth, LoginResult, SecurityService } from './service.js';
 import { MFA_METHODS } from './policy.js';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from './webauthn.js';
@@ -29,7 +30,7 @@ const mfaOut = z.object({
 
 const me = (a: Auth) => ({ user: a.user, tenant: a.tenant });
 /** Minutes within which changing a factor needs a fresh sign-in or re-authentication. */
-export const FACTOR_CHANGE_FRESH_MINUTES = 10;
+export const FACTOR_CHANGE_FRESH_MINUTES = SENSITIVE_FRESH_MINUTES;
 
 const method = z.enum(MFA_METHODS);
 const code = z.string().trim().min(4).max(32);
@@ -173,27 +174,42 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
       preHandler: requireAuth,
       schema: {
         tags: ['auth'],
-        summary: 'Confirm your identity again (password, or a factor) before a sensitive action',
+        summary:
+          'Confirm your identity again (password, or a factor; SMS after /auth/reauth/sms) before a sensitive action. Issues a new session id: new cookies, and the new csrfToken is returned; the old session ends.',
         body: z
           .object({ password: z.string().min(1).max(1024).optional(), method: method.optional(), code: code.optional(), webauthnResponse: webauthnJson.optional() })
           .refine((b) => b.password !== undefined || b.method !== undefined, { message: 'required', path: ['password'] }),
       },
-      config: { rateLimit: limit(10, '5 minutes') },
+      // Re-authentication writes no tenant data: it stays usable while the tenant is restricted or suspended,
+      // where the data export (which needs it) is still allowed.
+      config: { rateLimit: limit(10, '5 minutes'), tenantState: 'billing' },
     },
-    async (req) => {
+    async (req, reply) => {
       const b = req.body;
-      return security.reauth(
+      const r = await security.reauth(
         authOf(req),
         { password: b.password, method: b.method, code: b.code, webauthnResponse: b.webauthnResponse as unknown as AuthenticationResponseJSON | undefined },
         req.meta,
         req.locale,
       );
+      startSession(reply, r);
+      return { reauthAt: r.auth.reauthAt, csrfToken: r.auth.csrfToken };
     },
   );
 
   app.post(
+    '/api/v1/auth/reauth/sms',
+    {
+      preHandler: requireAuth,
+      schema: { tags: ['auth'], summary: 'Send an SMS code for re-authentication to your verified number (when SMS is an allowed method)' },
+      config: { rateLimit: limit(5, '10 minutes'), tenantState: 'billing' },
+    },
+    async (req) => security.reauthSendSms(authOf(req), req.meta),
+  );
+
+  app.post(
     '/api/v1/auth/reauth/options',
-    { preHandler: requireAuth, schema: { tags: ['auth'], summary: 'WebAuthn options for re-authenticating with a passkey' } },
+    { preHandler: requireAuth, config: { tenantState: 'billing' }, schema: { tags: ['auth'], summary: 'WebAuthn options for re-authenticating with a passkey' } },
     async (req) => security.reauthOptions(authOf(req)),
   );
 
@@ -290,22 +306,22 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
   );
   app.get(
     '/api/v1/security/users/:userId/sessions',
-    { preHandler: requireTenantRole('tenant_admin'), schema: { tags: ['security'], summary: "Tenant admin: a user's sessions", params: z.object({ userId: z.uuid() }) } },
+    { preHandler: requirePermission('users.manage'), schema: { tags: ['security'], summary: "Users managers (users.manage): a user's sessions", params: z.object({ userId: z.uuid() }) } },
     async (req) => ({ items: await security.listSessions(authOf(req), req.params.userId) }),
   );
   app.delete(
     '/api/v1/security/users/:userId/sessions',
-    { preHandler: requireTenantRole('tenant_admin'), schema: { tags: ['security'], summary: "Tenant admin: end every session of a user", params: z.object({ userId: z.uuid() }) } },
+    { preHandler: requirePermission('users.manage'), schema: { tags: ['security'], summary: "Users managers (users.manage): end every session of a user", params: z.object({ userId: z.uuid() }) } },
     async (req) => security.revokeUserSessions(authOf(req), req.params.userId, req.meta),
   );
 
   // Policies ------------------------------------------------------------------------------------------------
-  app.get('/api/v1/security/policy', { preHandler: requireTenantRole('tenant_admin'), schema: { tags: ['security'], summary: "Your tenant's security policy" } }, async (req) =>
+  app.get('/api/v1/security/policy', { preHandler: requirePermission('security.manage'), schema: { tags: ['security'], summary: "Your tenant's security policy (security.manage)" } }, async (req) =>
     security.getPolicy(authOf(req), 'tenant'),
   );
   app.put(
     '/api/v1/security/policy',
-    { preHandler: [requireTenantRole('tenant_admin'), fresh], schema: { tags: ['security'], summary: "Change your tenant's security policy", body: policyIn } },
+    { preHandler: [requirePermission('security.manage'), fresh], schema: { tags: ['security'], summary: "Change your tenant's security policy (security.manage, fresh re-authentication)", body: policyIn } },
     async (req) => security.setPolicy(authOf(req), 'tenant', req.body, req.meta),
   );
   app.get(
@@ -328,10 +344,10 @@ export function securityRoutes(app: App, ctx: AppContext, security: SecurityServ
   app.post(
     '/api/v1/platform/users',
     {
-      preHandler: requirePlatform('super_admin'),
+      preHandler: [requirePlatform('super_admin'), fresh],
       schema: {
         tags: ['platform'],
-        summary: 'Create a platform operator; the initial password is returned once and must be changed at first sign-in',
+        summary: 'Create a platform operator with roles (fresh re-authentication); the initial password is returned once and must be changed at first sign-in',
         body: z.object({
           email: z.string().trim().toLowerCase().pipe(z.email()),
           name: z.string().trim().min(1).max(100),

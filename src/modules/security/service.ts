@@ -321,14 +321,14 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
     return new AppError(status, status === 423 ? 'account_locked' : 'login_ip_locked', { minutes: Math.ceil(secs / 60) }, [], { 'Retry-After': String(secs) });
   };
 
-  async function checkLocks(key: string, meta: RequestMeta, found?: Found | null): Promise<void> {
+  async function checkLocks(key: string, meta: RequestMeta, found?: Found | null, action = 'auth.login'): Promise<void> {
     const now = ctx.now();
     const locks = await db.platform(async (tx) => ({ ip: await lockedUntil(tx, ipKey(meta.ip), now), acct: await lockedUntil(tx, accountKey(key), now) }));
     if (!locks.ip && !locks.acct) return;
     await audit.recordAlone(db, {
       tenantId: found?.tenant?.id ?? null,
       actor: found ? actorFor(found) : { kind: 'anonymous', label: key },
-      action: 'auth.login',
+      action,
       outcome: 'denied',
       details: { reason: locks.ip ? 'ip_locked' : 'account_locked' },
       meta,
@@ -458,6 +458,15 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
     /** Completes a sign-in with a second factor; issues a new session. Attempts per challenge are limited. */
     async loginMfa(challengeId: string, method: MfaMethod, input: FactorInput, meta: RequestMeta, locale: Locale = 'zh-CN'): Promise<LoginResult> {
       const now = ctx.now();
+      // The second step respects the account and address locks like the first (a lock set meanwhile stops it).
+      const pending = await db.platform(async (tx) => {
+        const c = await tx.maybeOne<{ kind: 'platform' | 'tenant'; tenant_id: string | null; user_id: string }>(
+          `SELECT kind, tenant_id, user_id FROM auth_challenges WHERE id_hash = $1 AND purpose = 'login'`,
+          [sha256(challengeId)],
+        );
+        return c ? loadUser(tx, c.kind, c.tenant_id, c.user_id) : null;
+      });
+      if (pending) await checkLocks(emailKey(pending.user.email), meta, pending);
       type Out = { ok: LoginResult } | { error: AppError } | { failed: Found };
       const out: Out = await db.platform(async (tx): Promise<Out> => {
         const ch = await tx.maybeOne<{
@@ -653,52 +662,146 @@ export function securityService(ctx: AppContext, opts: { sms?: SmsProvider } = {
       });
     },
 
-    /** Confirms the caller's identity again (password or a factor) and records the time on the session. */
-    async reauth(auth: Auth, input: { password?: string; method?: MfaMethod } & FactorInput, meta: RequestMeta, locale: Locale): Promise<{ reauthAt: Date }> {
+    /**
+     * Sends an SMS code to re-authenticate this session (SMS must be allowed by the policy and the number
+     * verified). The code is bound to the session; at most 3 sends per challenge and one per 30 s.
+     */
+    async reauthSendSms(auth: Auth, meta: RequestMeta): Promise<{ sentTo: string; expiresInMinutes: number }> {
       const now = ctx.now();
+      const tenantId = auth.tenant?.id ?? null;
+      return asUser(auth, async (tx) => {
+        const policy = await loadPolicy(tx, tenantId);
+        if (!policy.allowedMethods.includes('sms')) throw new AppError(400, 'mfa_method_unavailable');
+        const phone = await tx.maybeOne<{ phone_enc: string; phone_hint: string }>(
+          `SELECT phone_enc, phone_hint FROM mfa_phones WHERE user_id = $1 AND verified_at IS NOT NULL`,
+          [auth.user.id],
+        );
+        if (!phone) throw new AppError(400, 'phone_not_verified');
+        let ch = await tx.maybeOne<{ id_hash: Buffer; sms_sent: number; code_sent_at: Date | null }>(
+          `SELECT id_hash, sms_sent, code_sent_at FROM auth_challenges
+            WHERE user_id = $1 AND purpose = 'sms_reauth' AND session_id = $2 AND consumed_at IS NULL AND expires_at > $3 AND attempts < $4
+            ORDER BY created_at DESC LIMIT 1 FOR UPDATE`,
+          [auth.user.id, auth.sessionId, now, MAX_ATTEMPTS],
+        );
+        if (ch && (ch.sms_sent >= SMS_MAX_PER_CHALLENGE || (ch.code_sent_at && now.getTime() - ch.code_sent_at.getTime() < 30_000))) {
+          throw new AppError(429, 'sms_rate_limited', {}, [], { 'Retry-After': '30' });
+        }
+        if (!ch) {
+          const idHash = sha256(randomToken(16));
+          await tx.execute(
+            `INSERT INTO auth_challenges (id_hash, purpose, kind, tenant_id, user_id, session_id, ip, created_at, expires_at)
+             VALUES ($1, 'sms_reauth', $2, coalesce($3::uuid, '00000000-0000-0000-0000-000000000000'), $4, $5, $6, $7, $8)`,
+            [idHash, auth.user.kind, tenantId, auth.user.id, auth.sessionId, meta.ip ?? null, now, new Date(now.getTime() + CHALLENGE_MINUTES * 60_000)],
+          );
+          ch = { id_hash: idHash, sms_sent: 0, code_sent_at: null };
+        }
+        const owner = ownerOf(tenantId);
+        const code = randomDigits(SMS_CODE_DIGITS);
+        await tx.execute(
+          `UPDATE auth_challenges SET code_hash = $2, code_sent_at = $3, code_expires_at = $4, sms_sent = sms_sent + 1 WHERE id_hash = $1`,
+          [ch.id_hash, ctx.keys.blindIndex('sms-code', owner, code), now, new Date(now.getTime() + CHALLENGE_MINUTES * 60_000)],
+        );
+        const to = await ctx.keys.decryptText(tx, owner, phone.phone_enc);
+        await audit.record(tx, { tenantId, actor: { kind: 'system', label: 'sms' }, action: 'auth.mfa.sms_sent', objectType: 'user', objectId: auth.user.id, details: { purpose: 'reauth' }, meta });
+        tx.afterCommit(() => sms.send({ to, text: `【Pactum】身份确认验证码 ${code}，${CHALLENGE_MINUTES} 分钟内有效，请勿告知他人。Your Pactum confirmation code: ${code}` }));
+        return { sentTo: phone.phone_hint, expiresInMinutes: CHALLENGE_MINUTES };
+      });
+    },
+
+    /**
+     * Confirms the caller's identity again (password or a factor). Account and address locks apply, and a
+     * failure counts towards them. Success issues a new session id (new token and CSRF token, same absolute
+     * lifetime, `reauth_at` = now) and ends the old session (`reauth_rotated`): a copied cookie stops working.
+     */
+    async reauth(auth: Auth, input: { password?: string; method?: MfaMethod } & FactorInput, meta: RequestMeta, locale: Locale): Promise<LoginResult> {
+      const now = ctx.now();
+      const tenantId = auth.tenant?.id ?? null;
+      const self: Found = { kind: auth.user.kind, user: { id: auth.user.id, email: auth.user.email } as UserRow, tenant: auth.tenant ? ({ id: auth.tenant.id } as TenantRow) : null };
+      await checkLocks(emailKey(auth.user.email), meta, self, 'auth.reauth');
       let ok = false;
       let amrAdd: string | null = null;
+      let smsChallenge: Buffer | null = null;
       if (input.password !== undefined) {
         // The signed-in user's own side: their tenant's scope (a tenant user), or the platform (an operator).
-      const row = await asUser(auth, (tx) =>
-        auth.tenant ? repo.tenantUser(tx, auth.tenant.id, auth.user.id) : repo.platformUser(tx, auth.user.id),
-      );
+        const row = await asUser(auth, (tx) =>
+          auth.tenant ? repo.tenantUser(tx, auth.tenant.id, auth.user.id) : repo.platformUser(tx, auth.user.id),
+        );
         ok = await verifyPassword(row?.password_hash, input.password);
       } else if (input.method) {
         const method = input.method;
-        ok = await asUser(auth, async (tx) => {
-          const ch =
-            method === 'webauthn'
-              ? await tx.maybeOne<{ webauthn_challenge: string | null; code_hash: null; code_expires_at: null }>(
-                  `SELECT webauthn_challenge, NULL AS code_hash, NULL AS code_expires_at FROM auth_challenges
-                    WHERE user_id = $1 AND purpose = 'webauthn_reauth' AND session_id = $2 AND expires_at > $3`,
-                  [auth.user.id, auth.sessionId, now],
-                )
-              : null;
-          const good = await verifyFactor(tx, { userId: auth.user.id, tenantId: auth.tenant?.id ?? null }, method, input, ch ?? null);
+        const r = await asUser(auth, async (tx): Promise<{ ok: boolean } | { error: AppError }> => {
+          const policy = await loadPolicy(tx, tenantId);
+          const methods = (await enrolledMethods(tx, auth.user.id)).filter((m) => policy.allowedMethods.includes(m));
+          if (!methods.includes(method)) return { error: new AppError(400, 'mfa_method_unavailable') };
+          type Ch = { id_hash?: Buffer; webauthn_challenge: string | null; code_hash: string | null; code_expires_at: Date | null };
+          let ch: Ch | null = null;
+          if (method === 'webauthn') {
+            ch = await tx.maybeOne<Ch>(
+              `SELECT webauthn_challenge, NULL AS code_hash, NULL AS code_expires_at FROM auth_challenges
+                WHERE user_id = $1 AND purpose = 'webauthn_reauth' AND session_id = $2 AND expires_at > $3`,
+              [auth.user.id, auth.sessionId, now],
+            ) ?? null;
+          } else if (method === 'sms') {
+            ch = await tx.maybeOne<Ch>(
+              `SELECT id_hash, NULL AS webauthn_challenge, code_hash, code_expires_at FROM auth_challenges
+                WHERE user_id = $1 AND purpose = 'sms_reauth' AND session_id = $2 AND consumed_at IS NULL AND expires_at > $3 AND attempts < $4
+                ORDER BY created_at DESC LIMIT 1 FOR UPDATE`,
+              [auth.user.id, auth.sessionId, now, MAX_ATTEMPTS],
+            ) ?? null;
+            smsChallenge = ch?.id_hash ?? null;
+          }
+          const good = await verifyFactor(tx, { userId: auth.user.id, tenantId }, method, input, ch);
           if (good && method === 'webauthn') await tx.execute(`DELETE FROM auth_challenges WHERE user_id = $1 AND purpose = 'webauthn_reauth'`, [auth.user.id]);
-          return good;
+          if (good && smsChallenge) await tx.execute(`UPDATE auth_challenges SET consumed_at = $2 WHERE id_hash = $1`, [smsChallenge, now]);
+          return { ok: good };
         });
+        if ('error' in r) throw r.error;
+        ok = r.ok;
         amrAdd = AMR_OF[method];
       }
       if (!ok) {
-        await registerFailure(
-          { kind: auth.user.kind, user: { id: auth.user.id, email: auth.user.email } as UserRow, tenant: auth.tenant ? ({ id: auth.tenant.id } as TenantRow) : null },
-          emailKey(auth.user.email),
-          'reauth_failed',
-          meta,
-          locale,
-        );
+        await registerFailure(self, emailKey(auth.user.email), 'reauth_failed', meta, locale, async (tx) => {
+          if (smsChallenge) await tx.execute(`UPDATE auth_challenges SET attempts = attempts + 1 WHERE id_hash = $1`, [smsChallenge]);
+        });
         throw new AppError(401, 'reauth_failed');
       }
-      await asUser(auth, async (tx) => {
-        await tx.execute(
-          `UPDATE sessions SET reauth_at = $2, amr = CASE WHEN $3::text IS NULL OR $3 = ANY(amr) THEN amr ELSE array_append(amr, $3::text) END WHERE id = $1`,
-          [auth.sessionId, now, amrAdd],
+      return db.platform(async (tx) => {
+        if (tenantId) await tx.actAsTenant(tenantId);
+        const old = await tx.maybeOne<{ created_at: Date; expires_at: Date; amr: string[]; revoked_at: Date | null }>(
+          `SELECT created_at, expires_at, amr, revoked_at FROM sessions WHERE id = $1 FOR UPDATE`,
+          [auth.sessionId],
         );
-        await audit.record(tx, { tenantId: auth.tenant?.id ?? null, actor: actorOf(auth), action: 'auth.reauth', objectType: 'session', objectId: auth.sessionId, details: { method: input.method ?? 'password' }, meta });
+        if (!old || old.revoked_at) throw new AppError(401, 'unauthenticated');
+        const amr = amrAdd && !old.amr.includes(amrAdd) ? [...old.amr, amrAdd] : old.amr;
+        const token = randomToken(32);
+        const csrf = randomToken(24);
+        const sessionId = crypto.randomUUID();
+        await repo.insertSession(tx, {
+          id: sessionId,
+          tokenHash: sha256(token),
+          csrf,
+          kind: auth.user.kind,
+          tenantId,
+          userId: auth.user.id,
+          ip: meta.ip ?? null,
+          ua: meta.userAgent?.slice(0, 512) ?? null,
+          expiresAt: old.expires_at,
+        });
+        // The absolute lifetime keeps counting from the original sign-in.
+        await tx.execute(`UPDATE sessions SET reauth_at = $2, amr = $3, created_at = $4, last_seen_at = $2 WHERE id = $1`, [sessionId, now, amr, old.created_at]);
+        await repo.revokeSession(tx, auth.sessionId, 'reauth_rotated');
+        await tx.execute(`DELETE FROM auth_challenges WHERE session_id = $1 AND purpose IN ('webauthn_reauth', 'sms_reauth')`, [auth.sessionId]);
+        await audit.record(tx, {
+          tenantId,
+          actor: actorOf(auth),
+          action: 'auth.reauth',
+          objectType: 'session',
+          objectId: sessionId,
+          details: { method: input.method ?? 'password', previousSession: auth.sessionId },
+          meta,
+        });
+        return { token, auth: { ...auth, sessionId, csrfToken: csrf, reauthAt: now, amr } };
       });
-      return { reauthAt: now };
     },
 
     // Second factors ---------------------------------------------------------------------------------

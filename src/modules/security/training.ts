@@ -5,7 +5,8 @@ import type { AppContext } from '../../platform/context.js';
 import { audit } from '../../platform/audit.js';
 import { AppError, notFound } from '../../platform/http/errors.js';
 import { simpleHtml } from '../../platform/mail.js';
-import { authOf, requireTenant, requireTenantRole } from './guard.js';
+import { authOf, requireTenant } from './guard.js';
+import { requirePermission } from '../access/guard.js';
 import { actorOf } from './service.js';
 
 interface Question {
@@ -26,7 +27,8 @@ const courseIn = z.object({
 
 /** Security awareness training: courses with a quiz, assignments with due dates, attempts, the overdue list. */
 export function trainingRoutes(app: App, ctx: AppContext) {
-  const admin = requireTenantRole('tenant_admin');
+  // Training administration is user administration: the catalogue permission users.manage.
+  const admin = requirePermission('users.manage');
 
   app.post('/api/v1/security/training/courses', { preHandler: admin, schema: { tags: ['training'], summary: 'Create a training course with its quiz', body: courseIn } }, async (req, reply) => {
     const auth = authOf(req);

@@ -151,6 +151,7 @@ const en = {
     users: { manage: 'Manage users' },
     roles: { manage: 'Manage roles' },
     audit: { view: 'View the audit log' },
+    security: { manage: 'Manage security policy and alerts' },
     billing: { view: 'View billing', pay: 'Pay invoices' },
     data: { export: 'Export data' },
     backups: { manage: 'Manage backups' },

@@ -148,6 +148,7 @@ const zhCN = {
     users: { manage: '管理用户' },
     roles: { manage: '管理角色' },
     audit: { view: '查看审计日志' },
+    security: { manage: '管理安全策略与告警' },
     billing: { view: '查看费用', pay: '支付费用' },
     data: { export: '导出数据' },
     backups: { manage: '管理备份' },

@@ -2,6 +2,7 @@ import { Button, Card, DatePicker, Input, Select, Space, Table } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import ProblemAlert from '../../components/ProblemAlert';
+import { downloadFile } from '../../api';
 import { useFormat } from '../../format';
 import { testId } from '../../testid';
 import { accessApi, type HistoryEntry, type HistoryFilter } from './accessApi';
@@ -32,7 +33,10 @@ export default function History({ platform = false }: { platform?: boolean }) {
     <Card
       title={t('access.history.title')}
       extra={
-        <Button href={accessApi.historyCsvUrl(filter, platform)} data-testid="history-export">
+        <Button
+          data-testid="history-export"
+          onClick={() => downloadFile(accessApi.historyCsvUrl(filter, platform), `permission-history-${new Date().toISOString().slice(0, 10)}.csv`).catch(setError)}
+        >
           {t('access.history.exportCsv')}
         </Button>
       }

@@ -10,7 +10,7 @@ import { accessApi, type AccessAlert, type AuditSettings, type ReportListItem } 
 
 const PERMISSIONS = [
   'contracts.view', 'contracts.download', 'contracts.create', 'contracts.edit', 'contracts.submit', 'contracts.delete_draft', 'templates.manage',
-  'contracts.approve', 'contracts.sign', 'contracts.archive', 'analytics.view', 'api_keys.manage', 'users.manage', 'roles.manage', 'audit.view',
+  'contracts.approve', 'contracts.sign', 'contracts.archive', 'analytics.view', 'api_keys.manage', 'users.manage', 'roles.manage', 'audit.view', 'security.manage',
   'billing.view', 'billing.pay', 'data.export', 'backups.manage', 'support.use',
 ];
 

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { applyFieldErrors } from '../../api';
 import ProblemAlert from '../../components/ProblemAlert';
-import { isReauthRequired, securityApi, type SecurityPolicy } from './securityApi';
+import { securityApi, type SecurityPolicy } from './securityApi';
 
 type Values = Omit<SecurityPolicy, 'ipAllowlist'> & { ipAllowlist: string };
 const FIELDS = ['mfaRequired', 'allowedMethods', 'passwordMinLength', 'sessionIdleMinutes', 'sessionAbsoluteMinutes', 'ipAllowlist', 'auditRetentionDays'];
@@ -11,7 +11,7 @@ const FIELDS = ['mfaRequired', 'allowedMethods', 'passwordMinLength', 'sessionId
 /** Tenant admins: the tenant's security policy (the server enforces every field). */
 export default function PolicyPage() {
   const { t } = useTranslation();
-  const { message, modal } = AntApp.useApp();
+  const { message } = AntApp.useApp();
   const [form] = Form.useForm<Values>();
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -34,18 +34,6 @@ export default function PolicyPage() {
       form.setFieldsValue({ ...p, ipAllowlist: p.ipAllowlist.join('\n') });
       message.success(t('security.policy.saved'));
     } catch (e) {
-      if (isReauthRequired(e)) {
-        let pw = '';
-        modal.confirm({
-          title: t('security.reauth.title'),
-          content: <Input.Password onChange={(ev) => (pw = ev.target.value)} data-testid="reauth-password" />,
-          onOk: async () => {
-            await securityApi.reauth(pw);
-            await save(v);
-          },
-        });
-        return;
-      }
       applyFieldErrors(form, e, FIELDS);
       setError(e);
     }

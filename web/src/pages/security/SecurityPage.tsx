@@ -1,12 +1,11 @@
-import { Alert, App as AntApp, Button, Card, Form, Image, Input, List, Modal, Popconfirm, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App as AntApp, Button, Card, Image, Input, List, Popconfirm, Space, Table, Tag, Typography } from 'antd';
 import { browserSupportsWebAuthn, startRegistration } from '@simplewebauthn/browser';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorMessage } from '../../api';
 import { useAuth } from '../../auth';
 import ProblemAlert from '../../components/ProblemAlert';
 import { testId } from '../../testid';
-import { isReauthRequired, securityApi, type FactorChange, type MfaStatus, type SessionItem } from './securityApi';
+import { securityApi, type FactorChange, type MfaStatus, type SessionItem } from './securityApi';
 import { showDateTime } from '../../format';
 
 /** Every user's own security page: second factors, recovery codes, passkeys, SMS, sessions. */
@@ -24,8 +23,6 @@ export default function SecurityPage() {
   const [passkeyName, setPasskeyName] = useState('');
   const [phone, setPhone] = useState('');
   const [sms, setSms] = useState<{ challengeId: string; code: string } | null>(null);
-  const [reauth, setReauth] = useState<{ retry: () => Promise<void> } | null>(null);
-  const [reauthPassword, setReauthPassword] = useState('');
 
   const load = useCallback(async () => {
     try {
@@ -40,14 +37,13 @@ export default function SecurityPage() {
     void load();
   }, [load]);
 
-  /** Runs a factor change; asks for the password first when the session is not fresh. */
+  /** Runs a factor change (a stale session is asked to re-authenticate by the app-wide dialog, then retried). */
   const guarded = async (fn: () => Promise<void>) => {
     setError(null);
     try {
       await fn();
     } catch (e) {
-      if (isReauthRequired(e)) setReauth({ retry: fn });
-      else setError(e);
+      setError(e);
     }
   };
   const changed = (r: FactorChange) => {
@@ -259,31 +255,6 @@ export default function SecurityPage() {
         />
       </Card>
 
-      <Modal
-        open={!!reauth}
-        title={t('security.reauth.title')}
-        okText={t('security.reauth.confirm')}
-        okButtonProps={testId('reauth-confirm') as Record<string, string>}
-        onCancel={() => setReauth(null)}
-        onOk={async () => {
-          try {
-            await securityApi.reauth(reauthPassword);
-            const retry = reauth?.retry;
-            setReauth(null);
-            setReauthPassword('');
-            if (retry) await guarded(retry);
-          } catch (e) {
-            message.error(errorMessage(e));
-          }
-        }}
-      >
-        <Typography.Paragraph>{t('security.reauth.intro')}</Typography.Paragraph>
-        <Form layout="vertical">
-          <Form.Item label={t('security.reauth.password')}>
-            <Input.Password value={reauthPassword} onChange={(e) => setReauthPassword(e.target.value)} autoComplete="current-password" data-testid="reauth-password" />
-          </Form.Item>
-        </Form>
-      </Modal>
     </Space>
   );
 }
