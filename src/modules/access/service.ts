@@ -600,6 +600,29 @@ export function accessService(ctx: AppContext) {
       });
     },
 
+    /**
+     * Incident containment (platform security officer, inside a platform transaction acting for the
+     * tenant): locks a user (disabled, every session ends at once; even the last tenant admin, since the
+     * account may be the compromised one) or unlocks them again. Returns whether anything changed.
+     */
+    async containUserTx(tx: Tx, tenantId: string, userId: string, lock: boolean, actor: Actor, reason: string, meta: RequestMeta): Promise<{ changed: boolean; email: string; sessionsEnded: number }> {
+      const u = await repo.user(tx, tenantId, userId);
+      if (!u) throw notFound('user_not_found');
+      const status = lock ? 'disabled' : 'active';
+      let sessionsEnded = 0;
+      if (lock) sessionsEnded = await repo.revokeUserSessions(tx, tenantId, userId, 'user_disabled');
+      if (u.status === status) return { changed: false, email: u.email, sessionsEnded };
+      if (!lock) {
+        const ent = await entitlementsOf(tx, tenantId);
+        const used = await repo.seatsUsed(tx, tenantId, ctx.now());
+        if (used.users + used.invitations >= ent.seatLimit) throw new AppError(409, 'seat_limit_reached', { limit: ent.seatLimit, used: used.users + used.invitations });
+      }
+      await tx.execute(`UPDATE users SET status = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId, status]);
+      await repo.recordHistory(tx, { tenantId, actor, kind: 'user.status', subjectType: 'user', subjectId: userId, subjectLabel: u.email, before: { status: u.status }, after: { status }, reason });
+      await audit.record(tx, { tenantId, actor, action: lock ? 'user.disable' : 'user.enable', objectType: 'user', objectId: userId, details: { reason, sessionsEnded }, meta });
+      return { changed: true, email: u.email, sessionsEnded };
+    },
+
     // ---------------------------------------------------------------- departments -----------------
     async listDepartments(auth: Auth) {
       const tenantId = tenantOfAuth(auth);
