@@ -34,7 +34,7 @@ async function main() {
           { name: 'contract-expiry-reminders', pattern: '5 1 * * *', run: () => services.contracts.runExpiryReminders() },
           { name: 'contract-signing-reminders', pattern: '35 * * * *', run: () => services.contracts.runSigningReminders() },
           { name: 'access-overreach-audit', pattern: config.accessAuditCron, run: () => services.access.runScheduledReports() },
-          { name: 'audit-checkpoints', pattern: '5 * * * *', run: () => writeCheckpoints(ctx, new CheckpointStore(config.dataDir)) },
+          { name: 'audit-checkpoints', pattern: '5 * * * *', run: () => writeCheckpoints(ctx, new CheckpointStore(config.dataDir, config.auditSyslog)) },
           { name: 'anomaly-scan', pattern: '*/5 * * * *', run: () => anomalyService(ctx).scan() },
         ],
         ctx.log,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseSyslogUrl } from './syslog.js';
 
 /** All runtime configuration, read once from the environment. See the README's configuration table. */
 export interface Config {
@@ -40,6 +41,11 @@ export interface Config {
   accessAuditCron: string;
   /** Multiplies every rate limit (tests raise it; 1 in production). */
   rateLimitScale: number;
+  /**
+   * Syslog sink for signed audit checkpoints (`udp://host:514` or `tcp://host:601`, RFC 5424), in addition
+   * to the file sink under dataDir that the verifier reads. Unset = file only.
+   */
+  auditSyslog: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -68,8 +74,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     runJobs: env.PACTUM_JOBS !== 'off',
     accessAuditCron: env.PACTUM_ACCESS_AUDIT_CRON ?? '30 2 * * 1',
     rateLimitScale: Number(env.PACTUM_RATE_LIMIT_SCALE ?? 1),
+    auditSyslog: env.PACTUM_AUDIT_SYSLOG || undefined,
     ...overrides,
   };
   if (!Number.isInteger(cfg.port) || cfg.port <= 0) throw new Error(`PORT must be a positive integer, got ${env.PORT}`);
+  if (cfg.auditSyslog) parseSyslogUrl(cfg.auditSyslog);
   return cfg;
 }

@@ -100,7 +100,9 @@ export function accessService(ctx: AppContext) {
   async function factsTx(tx: Tx, tenantId: string, userId: string): Promise<AccessFacts> {
     const f = await repo.facts(tx, tenantId, userId);
     if (!f) return { tenantStatus: 'terminated', modules: [], grants: [], userActive: false };
-    return { tenantStatus: f.status, modules: f.modules ?? [], grants: f.grants ?? [], userActive: f.user_status === 'active' };
+    const trainingGaps: Record<string, { courseId: string; title: string }> = {};
+    for (const g of await repo.trainingGaps(tx, tenantId, userId)) trainingGaps[g.permission] ??= { courseId: g.course_id, title: g.title };
+    return { tenantStatus: f.status, modules: f.modules ?? [], grants: f.grants ?? [], userActive: f.user_status === 'active', trainingGaps };
   }
 
   async function seedTenant(tx: Tx, tenantId: string): Promise<void> {
@@ -370,6 +372,10 @@ export function accessService(ctx: AppContext) {
         const u = await repo.user(tx, tenantId, auth.user.id);
         return {
           permissions: effective(f),
+          /** Permissions the roles grant but a training gate withholds, with the course to complete. */
+          trainingRequired: Object.entries(f.trainingGaps ?? {})
+            .filter(([p]) => decide({ ...f, trainingGaps: {} }, p).allowed)
+            .map(([permission, c]) => ({ permission, courseId: c.courseId, course: c.title })),
           tenantStatus: f.tenantStatus,
           entitlements: { modules: ent.modules, seatLimit: ent.seatLimit, tier: ent.tier },
           clearance: u ? minLevel(u.clearance as Level, ent.tier) : 'public',

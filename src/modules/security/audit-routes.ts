@@ -88,7 +88,7 @@ function toCsv(rows: EventRow[]): string {
 }
 
 export function auditRoutes(app: App, ctx: AppContext): CheckpointStore {
-  const store = new CheckpointStore(ctx.config.dataDir);
+  const store = new CheckpointStore(ctx.config.dataDir, ctx.config.auditSyslog);
   const tenantReaders = requireTenantRole('tenant_admin', 'auditor');
   const platformReaders = requirePlatform('security_officer', 'auditor');
 

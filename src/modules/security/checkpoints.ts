@@ -4,13 +4,17 @@ import path from 'node:path';
 import type { AppContext } from '../../platform/context.js';
 import type { Tx } from '../../platform/db/index.js';
 import { PLATFORM_CHAIN, audit } from '../../platform/audit.js';
+import { parseSyslogUrl, sendSyslog, type SyslogTarget } from '../../platform/syslog.js';
 
 /**
  * Signed checkpoints of the audit chains. The chain head (seq + hash) of every tenant and of the platform
  * is signed with an Ed25519 key kept in the data dir and appended to
  * `<data dir>/audit-checkpoints/<chain>.jsonl`. An attacker who can rewrite the database can recompute
  * a chain and its head, but not forge a checkpoint: a cut tail or a rewritten past shows up as a
- * mismatch with the last checkpoint. Keep copies of the checkpoint files off the database host.
+ * mismatch with the last checkpoint. Keep copies of the checkpoint files off the database host: with
+ * PACTUM_AUDIT_SYSLOG every checkpoint is also sent to a syslog collector (RFC 5424, UDP or TCP).
+ * The database keeps the highest checkpointed seq of each chain (audit_checkpoint_marks), so that a
+ * deleted or cut checkpoint file is reported too.
  */
 
 export interface Checkpoint {
@@ -48,7 +52,13 @@ export class CheckpointStore {
   readonly publicKey: crypto.KeyObject;
   private readonly trusted = new Map<string, crypto.KeyObject>();
 
-  constructor(private readonly dataDir: string) {
+  readonly syslog: SyslogTarget | null;
+
+  constructor(
+    private readonly dataDir: string,
+    syslogUrl?: string,
+  ) {
+    this.syslog = syslogUrl ? parseSyslogUrl(syslogUrl) : null;
     this.dir = path.join(dataDir, 'audit-checkpoints');
     const file = path.join(dataDir, KEY_FILE);
     if (!fs.existsSync(file)) {
@@ -85,6 +95,23 @@ export class CheckpointStore {
     return cp;
   }
 
+  /** Sends checkpoints to the syslog sink (when configured): one RFC 5424 message each, facility log audit. */
+  async ship(cps: Checkpoint[]): Promise<void> {
+    if (!this.syslog || !cps.length) return;
+    await sendSyslog(
+      this.syslog,
+      cps.map((cp) => ({
+        facility: 13,
+        severity: 6,
+        timestamp: new Date(cp.at),
+        appName: 'pactum',
+        msgId: 'audit-checkpoint',
+        structured: { id: 'pactum@32473', params: { chain: cp.chain, seq: cp.seq, hash: cp.hash, keyId: cp.keyId } },
+        msg: JSON.stringify(cp),
+      })),
+    );
+  }
+
   /** The last checkpoint of a chain whose signature verifies, or 'invalid' when the last line is forged. */
   last(chain: string): Checkpoint | null | 'invalid' {
     const f = this.file(chain);
@@ -114,18 +141,34 @@ function inChain<T>(ctx: AppContext, chain: string, fn: (tx: Tx) => Promise<T>):
   return chain === PLATFORM_CHAIN ? ctx.db.platform(fn) : ctx.db.tenant(chain, fn);
 }
 
-/** Signs the current head of every chain that moved since its last checkpoint. */
-export async function writeCheckpoints(ctx: AppContext, store: CheckpointStore): Promise<{ written: number }> {
-  let written = 0;
+/**
+ * Signs the current head of every chain that moved since its last checkpoint: appended to the file, sent
+ * to syslog when configured, and its seq remembered in the database (audit_checkpoint_marks).
+ */
+export async function writeCheckpoints(ctx: AppContext, store: CheckpointStore): Promise<{ written: number; syslog?: 'sent' | 'failed' }> {
+  const written: Checkpoint[] = [];
   for (const chain of await chainIds(ctx)) {
     const head = await inChain(ctx, chain, (tx) => tx.maybeOne<{ seq: number; hash: Buffer }>(`SELECT seq, hash FROM audit_chain_heads WHERE tenant_id = $1`, [chain]));
     if (!head) continue;
     const last = store.last(chain);
     if (last && last !== 'invalid' && last.seq === Number(head.seq)) continue;
-    store.append(chain, Number(head.seq), Buffer.from(head.hash), ctx.now());
-    written++;
+    const cp = store.append(chain, Number(head.seq), Buffer.from(head.hash), ctx.now());
+    await ctx.db.platform((tx) =>
+      tx.execute(
+        `INSERT INTO audit_checkpoint_marks (tenant_id, seq, at) VALUES ($1,$2,$3) ON CONFLICT (tenant_id) DO UPDATE SET seq = GREATEST(audit_checkpoint_marks.seq, EXCLUDED.seq), at = EXCLUDED.at`,
+        [chain, cp.seq, new Date(cp.at)],
+      ),
+    );
+    written.push(cp);
   }
-  return { written };
+  if (!store.syslog) return { written: written.length };
+  try {
+    await store.ship(written);
+    return { written: written.length, syslog: 'sent' };
+  } catch (err) {
+    ctx.log.warn({ err }, 'audit checkpoint: syslog sink failed (the file sink has the checkpoints)');
+    return { written: written.length, syslog: 'failed' };
+  }
 }
 
 /** Walks one chain (hashes, sequence, head) and compares it with its last signed checkpoint. */
@@ -136,6 +179,9 @@ export async function verifyChain(ctx: AppContext, store: CheckpointStore, chain
     const base: ChainReport = { chain, ...r, checkpoint: cp && cp !== 'invalid' ? { seq: cp.seq, at: cp.at } : null };
     if (!r.ok) return base;
     if (cp === 'invalid') return { ...base, ok: false, reason: 'checkpoint_signature_invalid', brokenAt: undefined };
+    // The database remembers how far checkpoints went: a deleted or cut checkpoint file is reported.
+    const mark = await tx.maybeOne<{ seq: number }>(`SELECT seq FROM audit_checkpoint_marks WHERE tenant_id = $1`, [chain]);
+    if (mark && (!cp || cp.seq < Number(mark.seq))) return { ...base, ok: false, brokenAt: undefined, reason: 'checkpoint_missing' };
     if (!cp) return base;
     if (r.count < cp.seq) return { ...base, ok: false, brokenAt: r.count + 1, reason: 'truncated_tail' };
     const row = await tx.maybeOne<{ hash: Buffer }>(`SELECT hash FROM audit_events WHERE tenant_id = $1 AND seq = $2`, [chain, cp.seq]);
