@@ -14,9 +14,10 @@ const decision = z.object({ note: z.string().trim().max(2000).optional(), incide
 const hhmm = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/);
 const ruleSettings = z.object({
   enabled: z.boolean(),
-  threshold: z.number().int().min(2).max(100000).optional(),
-  windowMinutes: z.number().int().min(1).max(1440).optional(),
-  lookbackDays: z.number().int().min(1).max(365).optional(),
+  // Ranges are checked by the service (all errors at once, with their field paths).
+  threshold: z.number().int().optional(),
+  windowMinutes: z.number().int().optional(),
+  lookbackDays: z.number().int().optional(),
 });
 const anomalySettingsIn = z.object({
   rules: z.partialRecord(z.enum(RULE_KEYS as [string, ...string[]]), ruleSettings),
