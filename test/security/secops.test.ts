@@ -1,13 +1,15 @@
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN, Client, createTestEnv, lastMailTo, outbox, type TestEnv } from '../helpers.js';
 import { addUser, login, provisionTenant, type TenantFixture } from '../accessHelpers.js';
 import { audit } from '../../src/platform/audit.js';
 import { networkOf } from '../../src/modules/security/anomalies.js';
 import { CheckpointStore, verifyChain, writeCheckpoints } from '../../src/modules/security/checkpoints.js';
 import { formatRfc5424 } from '../../src/platform/syslog.js';
+import { applyRetention } from '../../src/modules/security/retention.js';
+import { seedTenant } from './helpers.js';
 
 type Incident = {
   id: string;
@@ -327,5 +329,49 @@ describe('security operations: containment, incidents, alerts, anomaly settings,
     expect(await verifyChain(env.ctx, store, A.tenantId)).toMatchObject({ ok: true });
     fs.writeFileSync(file, content);
     expect(await verifyChain(env.ctx, store, A.tenantId)).toMatchObject({ ok: false, reason: 'checkpoint_missing' });
+  });
+
+  it('retention: keeps events at least the period in force; prunes only whole checkpointed segments, archived, and verification continues from the signed anchor', async () => {
+    const C = await seedTenant(env, '长江制造');
+    const D = await seedTenant(env, '珠江设计');
+    const sys = { kind: 'system' as const, label: 'test' };
+    // Events of 200 days ago (then today's) in both chains; D keeps its log 400 days.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date(Date.now() - 200 * 86400_000));
+    for (const t of [C, D]) await env.ctx.db.tenant(t.tenantId, async (tx) => { for (let i = 0; i < 5; i++) await audit.record(tx, { tenantId: t.tenantId, actor: sys, action: 'contract.view', objectId: `HT-${i}` }); });
+    vi.useRealTimers();
+    for (const t of [C, D]) await env.ctx.db.tenant(t.tenantId, async (tx) => { for (let i = 0; i < 2; i++) await audit.record(tx, { tenantId: t.tenantId, actor: sys, action: 'contract.view', objectId: `HT-new-${i}` }); });
+    await env.ctx.db.tenant(D.tenantId, (tx) => tx.execute(`INSERT INTO security_policies (tenant_id, audit_retention_days) VALUES ($1, 400)`, [D.tenantId]));
+
+    // Not checkpointed yet: nothing is pruned.
+    const store = new CheckpointStore(env.dataDir);
+    expect((await applyRetention(env.ctx, store)).chains.filter((c) => ([C.tenantId, D.tenantId] as string[]).includes(c.chain))).toEqual([]);
+    await writeCheckpoints(env.ctx, store);
+    // The database refuses to prune young rows, whatever the caller asks.
+    await expect(env.ctx.db.platform(async (tx) => {
+      await tx.actAsTenant(C.tenantId);
+      await tx.execute(`INSERT INTO audit_anchors (tenant_id, seq, hash, at, key_id, sig, archive, pruned_rows, retention_days) SELECT tenant_id, seq, hash, now(), 'k', 's', 'x', 7, 180 FROM audit_events WHERE tenant_id = $1 AND seq = 7`, [C.tenantId]);
+      await tx.one(`SELECT app_audit_prune($1, 7, 180)`, [C.tenantId]);
+    })).rejects.toThrow(/younger than 180 days/);
+
+    const r = await applyRetention(env.ctx, store);
+    expect(r.chains.filter((c) => ([C.tenantId, D.tenantId] as string[]).includes(c.chain))).toEqual([expect.objectContaining({ chain: C.tenantId, pruned: 5, upto: 5, retentionDays: 180 })]);
+    const seqs = await env.ctx.db.tenant(C.tenantId, (tx) => tx.query<{ seq: number; action: string }>(`SELECT seq, action FROM audit_events WHERE tenant_id = $1 ORDER BY seq`, [C.tenantId]));
+    expect(seqs.map((x) => [Number(x.seq), x.action])).toEqual([[6, 'contract.view'], [7, 'contract.view'], [8, 'audit.retention.prune']]);
+    const archive = fs.readFileSync(path.join(env.dataDir, r.chains.find((c) => c.chain === C.tenantId)!.archive), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { seq: number; object_id: string });
+    expect(archive.map((a) => a.seq)).toEqual([1, 2, 3, 4, 5]);
+    // D (400 days) keeps everything.
+    expect((await env.ctx.db.tenant(D.tenantId, (tx) => tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE tenant_id = $1`, [D.tenantId]))).n).toBe(7);
+
+    // The chain still verifies, from the signed anchor; a forged anchor is reported.
+    await writeCheckpoints(env.ctx, store);
+    expect(await verifyChain(env.ctx, store, C.tenantId)).toMatchObject({ ok: true, count: 3, anchor: { seq: 5 } });
+    expect((await A.admin.get('/api/v1/security/audit/retention')).json()).toMatchObject({ retentionDays: 180, lastPruned: null });
+    expect(await verifyChain(env.ctx, store, D.tenantId)).toMatchObject({ ok: true, count: 7 });
+    await env.ctx.db.platform(async (tx) => {
+      await tx.actAsTenant(C.tenantId);
+      await tx.execute(`INSERT INTO audit_anchors (tenant_id, seq, hash, at, key_id, sig, archive, pruned_rows, retention_days) SELECT tenant_id, seq, hash, now(), 'forged', 'AAAA', 'x', 0, 180 FROM audit_events WHERE tenant_id = $1 AND seq = 7`, [C.tenantId]);
+    });
+    expect(await verifyChain(env.ctx, store, C.tenantId)).toMatchObject({ ok: false, reason: 'anchor_signature_invalid' });
   });
 });

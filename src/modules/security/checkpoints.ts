@@ -33,6 +33,8 @@ export interface ChainReport {
   brokenAt?: number;
   reason?: string;
   checkpoint?: { seq: number; at: string } | null;
+  /** The anchor the walk started from (older rows were archived and pruned by retention). */
+  anchor?: { seq: number; at: string };
 }
 
 const KEY_FILE = 'audit-checkpoint-ed25519.pem';
@@ -87,9 +89,20 @@ export class CheckpointStore {
     return path.join(this.dir, `${chain}.jsonl`);
   }
 
-  append(chain: string, seq: number, hash: Buffer, at: Date): Checkpoint {
+  /** A signed checkpoint (not written anywhere): also the anchor of a segment pruned by retention. */
+  sign(chain: string, seq: number, hash: Buffer, at: Date): Checkpoint {
     const body = { chain, seq, hash: hash.toString('hex'), at: at.toISOString() };
-    const cp: Checkpoint = { ...body, keyId: keyIdOf(this.publicKey), sig: crypto.sign(null, payload(body), this.privateKey).toString('base64') };
+    return { ...body, keyId: keyIdOf(this.publicKey), sig: crypto.sign(null, payload(body), this.privateKey).toString('base64') };
+  }
+
+  /** Whether a checkpoint (or anchor) was signed by a trusted (current or retired) key. */
+  verifySignature(cp: Checkpoint): boolean {
+    const key = this.trusted.get(cp.keyId);
+    return !!key && crypto.verify(null, payload(cp), key, Buffer.from(cp.sig, 'base64'));
+  }
+
+  append(chain: string, seq: number, hash: Buffer, at: Date): Checkpoint {
+    const cp = this.sign(chain, seq, hash, at);
     fs.mkdirSync(this.dir, { recursive: true });
     fs.appendFileSync(this.file(chain), JSON.stringify(cp) + '\n', { mode: 0o600 });
     return cp;
@@ -174,16 +187,25 @@ export async function writeCheckpoints(ctx: AppContext, store: CheckpointStore):
 /** Walks one chain (hashes, sequence, head) and compares it with its last signed checkpoint. */
 export async function verifyChain(ctx: AppContext, store: CheckpointStore, chain: string): Promise<ChainReport> {
   return inChain(ctx, chain, async (tx) => {
-    const r = await audit.verify(tx, chain === PLATFORM_CHAIN ? null : chain);
+    // A segment pruned by retention ends at a signed anchor; the walk continues from it.
+    const anchor = await tx.maybeOne<{ seq: number; hash: Buffer; at: Date; key_id: string; sig: string }>(
+      `SELECT seq, hash, at, key_id, sig FROM audit_anchors WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1`,
+      [chain],
+    );
+    if (anchor) {
+      const signed = { chain, seq: Number(anchor.seq), hash: Buffer.from(anchor.hash).toString('hex'), at: anchor.at.toISOString(), keyId: anchor.key_id, sig: anchor.sig };
+      if (!store.verifySignature(signed)) return { chain, ok: false, count: 0, brokenAt: Number(anchor.seq), reason: 'anchor_signature_invalid', checkpoint: null };
+    }
+    const r = await audit.verify(tx, chain === PLATFORM_CHAIN ? null : chain, anchor ? { seq: Number(anchor.seq), hash: Buffer.from(anchor.hash) } : undefined);
     const cp = store.last(chain);
-    const base: ChainReport = { chain, ...r, checkpoint: cp && cp !== 'invalid' ? { seq: cp.seq, at: cp.at } : null };
+    const base: ChainReport = { chain, ok: r.ok, count: r.count, brokenAt: r.brokenAt, reason: r.reason, checkpoint: cp && cp !== 'invalid' ? { seq: cp.seq, at: cp.at } : null, ...(anchor ? { anchor: { seq: Number(anchor.seq), at: anchor.at.toISOString() } } : {}) };
     if (!r.ok) return base;
     if (cp === 'invalid') return { ...base, ok: false, reason: 'checkpoint_signature_invalid', brokenAt: undefined };
     // The database remembers how far checkpoints went: a deleted or cut checkpoint file is reported.
     const mark = await tx.maybeOne<{ seq: number }>(`SELECT seq FROM audit_checkpoint_marks WHERE tenant_id = $1`, [chain]);
     if (mark && (!cp || cp.seq < Number(mark.seq))) return { ...base, ok: false, brokenAt: undefined, reason: 'checkpoint_missing' };
     if (!cp) return base;
-    if (r.count < cp.seq) return { ...base, ok: false, brokenAt: r.count + 1, reason: 'truncated_tail' };
+    if (r.lastSeq < cp.seq) return { ...base, ok: false, brokenAt: r.lastSeq + 1, reason: 'truncated_tail' };
     const row = await tx.maybeOne<{ hash: Buffer }>(`SELECT hash FROM audit_events WHERE tenant_id = $1 AND seq = $2`, [chain, cp.seq]);
     if (!row || Buffer.from(row.hash).toString('hex') !== cp.hash) return { ...base, ok: false, brokenAt: cp.seq, reason: 'checkpoint_mismatch' };
     return base;
