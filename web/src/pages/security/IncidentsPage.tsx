@@ -313,15 +313,18 @@ function ContainmentCard({ incident, tenants, onRun }: { incident: Incident; ten
   const action = Form.useWatch('action', form);
   const tenantId = Form.useWatch('tenantId', form);
   const [users, setUsers] = useState<Array<{ id: string; name: string; email: string; status: string }>>([]);
+  const [reload, setReload] = useState(0);
+  useEffect(() => {
+    form.setFieldValue('userId', undefined);
+  }, [tenantId, form]);
   useEffect(() => {
     setUsers([]);
-    form.setFieldValue('userId', undefined);
     if (!tenantId) return;
     void api
       .get<{ items: typeof users }>('/platform/security/tenant-users', { query: { tenantId } })
       .then((r) => setUsers(r.items))
       .catch(() => setUsers([]));
-  }, [tenantId, form]);
+  }, [tenantId, reload]);
   const affected = new Set((incident.affectedTenants ?? []).map((a) => a.tenantId));
   // Affected tenants first.
   const options = [...tenants].sort((a, b) => Number(affected.has(b.id)) - Number(affected.has(a.id))).map((x) => ({ value: x.id, label: `${x.name}${x.status !== 'active' ? ` (${x.status})` : ''}` }));
@@ -334,7 +337,10 @@ function ContainmentCard({ incident, tenants, onRun }: { incident: Incident; ten
         layout="vertical"
         initialValues={{ action: 'lock_user', tenantId: incident.affectedTenants?.[0]?.tenantId }}
         onFinish={async (v) => {
-          if (await onRun({ action: v.action, tenantId: v.tenantId, reason: v.reason, ...(v.userId ? { userId: v.userId } : {}) })) form.setFieldsValue({ reason: '' });
+          if (await onRun({ action: v.action, tenantId: v.tenantId, reason: v.reason, ...(v.userId ? { userId: v.userId } : {}) })) {
+            form.setFieldsValue({ reason: '' });
+            setReload((n) => n + 1); // statuses change (locked / unlocked)
+          }
         }}
       >
         <Form.Item name="action" label={t('security.ops.action')}>
