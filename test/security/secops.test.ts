@@ -7,7 +7,8 @@ import { addUser, login, provisionTenant, type TenantFixture } from '../accessHe
 import { audit } from '../../src/platform/audit.js';
 import { networkOf } from '../../src/modules/security/anomalies.js';
 import { CheckpointStore, verifyChain, writeCheckpoints } from '../../src/modules/security/checkpoints.js';
-import { formatRfc5424 } from '../../src/platform/syslog.js';
+import net from 'node:net';
+import { formatRfc5424, parseSyslogUrl, sendSyslog } from '../../src/platform/syslog.js';
 import { applyRetention } from '../../src/modules/security/retention.js';
 import { seedTenant } from './helpers.js';
 
@@ -329,6 +330,25 @@ describe('security operations: containment, incidents, alerts, anomaly settings,
     expect(await verifyChain(env.ctx, store, A.tenantId)).toMatchObject({ ok: true });
     fs.writeFileSync(file, content);
     expect(await verifyChain(env.ctx, store, A.tenantId)).toMatchObject({ ok: false, reason: 'checkpoint_missing' });
+  });
+
+  it('syslog over TCP frames each message by octet counting (RFC 6587); bad URLs are refused', async () => {
+    let data = '';
+    const server = net.createServer((sock) => sock.on('data', (d) => (data += d.toString('utf8'))));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      await sendSyslog(parseSyslogUrl(`tcp://127.0.0.1:${port}`), [{ msg: '检查点 1', msgId: 'audit-checkpoint' }, { msg: 'second' }]);
+      await expect.poll(() => data).toMatch(/^\d+ <110>1 .* second$/s);
+      const first = /^(\d+) /.exec(data)!;
+      const len = Number(first[1]);
+      const frame = Buffer.from(data, 'utf8').subarray(first[0].length, first[0].length + len).toString('utf8');
+      expect(frame).toMatch(/audit-checkpoint - 检查点 1$/);
+    } finally {
+      server.close();
+    }
+    expect(() => parseSyslogUrl('http://127.0.0.1:514')).toThrow(/udp:\/\/ or tcp:\/\//);
+    await expect(sendSyslog(parseSyslogUrl('tcp://127.0.0.1:1'), [{ msg: 'x' }])).rejects.toThrow();
   });
 
   it('retention: keeps events at least the period in force; prunes only whole checkpointed segments, archived, and verification continues from the signed anchor', async () => {
