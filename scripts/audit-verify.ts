@@ -12,7 +12,7 @@ import { CheckpointStore, auditVerifyReport, writeCheckpoints } from '../src/mod
 async function main() {
   const config = loadConfig();
   const ctx = await createContext(config, { log: pino({ level: 'warn' }) });
-  const store = new CheckpointStore(config.dataDir);
+  const store = new CheckpointStore(config.dataDir, config.auditSyslog);
   try {
     if (process.argv.includes('--checkpoint')) {
       const r = await writeCheckpoints(ctx, store);

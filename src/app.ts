@@ -42,7 +42,7 @@ export async function buildApp(ctx: AppContext): Promise<{ app: App; services: S
   securityRoutes(app, ctx, services.security);
   accessRoutes(app, services.access);
   auditRoutes(app, ctx);
-  opsRoutes(app, ctx);
+  opsRoutes(app, ctx, { access: services.access, tenants: services.tenants });
   trainingRoutes(app, ctx);
   tenantsRoutes(app, services.tenants);
   onboardingRoutes(app, services.onboarding);

@@ -4,6 +4,7 @@ import { startJobs } from './platform/jobs.js';
 import { buildApp } from './app.js';
 import { CheckpointStore, writeCheckpoints } from './modules/security/checkpoints.js';
 import { anomalyService } from './modules/security/anomalies.js';
+import { applyRetention } from './modules/security/retention.js';
 
 async function main() {
   const config = loadConfig();
@@ -34,8 +35,9 @@ async function main() {
           { name: 'contract-expiry-reminders', pattern: '5 1 * * *', run: () => services.contracts.runExpiryReminders() },
           { name: 'contract-signing-reminders', pattern: '35 * * * *', run: () => services.contracts.runSigningReminders() },
           { name: 'access-overreach-audit', pattern: config.accessAuditCron, run: () => services.access.runScheduledReports() },
-          { name: 'audit-checkpoints', pattern: '5 * * * *', run: () => writeCheckpoints(ctx, new CheckpointStore(config.dataDir)) },
+          { name: 'audit-checkpoints', pattern: '5 * * * *', run: () => writeCheckpoints(ctx, new CheckpointStore(config.dataDir, config.auditSyslog)) },
           { name: 'anomaly-scan', pattern: '*/5 * * * *', run: () => anomalyService(ctx).scan() },
+          { name: 'audit-retention', pattern: '40 3 * * *', run: () => applyRetention(ctx, new CheckpointStore(config.dataDir, config.auditSyslog)) },
         ],
         ctx.log,
       )

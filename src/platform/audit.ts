@@ -136,24 +136,29 @@ export const audit = {
     else await db.platform((tx) => audit.record(tx, e));
   },
 
-  /** Walks a chain and reports the first broken link, if any. */
-  async verify(tx: Tx, tenantId: string | null): Promise<{ ok: boolean; count: number; brokenAt?: number; reason?: string }> {
+  /**
+   * Walks a chain and reports the first broken link, if any. `from` = a verified anchor (seq and hash of
+   * the last row of a segment pruned by retention): the walk starts after it instead of at the genesis.
+   */
+  async verify(tx: Tx, tenantId: string | null, from?: { seq: number; hash: Buffer }): Promise<{ ok: boolean; count: number; lastSeq: number; brokenAt?: number; reason?: string }> {
     const chain = tenantId ?? PLATFORM_CHAIN;
-    const rows = await tx.query<AuditRow>(`SELECT * FROM audit_events WHERE tenant_id = $1 ORDER BY seq`, [chain]);
-    let prev: Buffer = GENESIS;
-    let expectSeq = 1;
+    const base = from?.seq ?? 0;
+    const rows = await tx.query<AuditRow>(`SELECT * FROM audit_events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq`, [chain, base]);
+    let prev: Buffer = from?.hash ?? GENESIS;
+    let expectSeq = base + 1;
+    const lastSeq = base + rows.length;
     for (const r of rows) {
-      if (Number(r.seq) !== expectSeq) return { ok: false, count: rows.length, brokenAt: expectSeq, reason: 'missing_event' };
-      if (!Buffer.from(r.prev_hash).equals(prev)) return { ok: false, count: rows.length, brokenAt: expectSeq, reason: 'prev_hash_mismatch' };
+      if (Number(r.seq) !== expectSeq) return { ok: false, count: rows.length, lastSeq, brokenAt: expectSeq, reason: 'missing_event' };
+      if (!Buffer.from(r.prev_hash).equals(prev)) return { ok: false, count: rows.length, lastSeq, brokenAt: expectSeq, reason: 'prev_hash_mismatch' };
       const h = eventHash(prev, r);
-      if (!h.equals(Buffer.from(r.hash))) return { ok: false, count: rows.length, brokenAt: expectSeq, reason: 'hash_mismatch' };
+      if (!h.equals(Buffer.from(r.hash))) return { ok: false, count: rows.length, lastSeq, brokenAt: expectSeq, reason: 'hash_mismatch' };
       prev = h;
       expectSeq++;
     }
     const head = await tx.maybeOne<{ seq: number; hash: Buffer }>(`SELECT seq, hash FROM audit_chain_heads WHERE tenant_id = $1`, [chain]);
-    if (head && (Number(head.seq) !== rows.length || !Buffer.from(head.hash).equals(prev))) {
-      return { ok: false, count: rows.length, brokenAt: rows.length + 1, reason: 'truncated_tail' };
+    if (head && (Number(head.seq) !== lastSeq || !Buffer.from(head.hash).equals(prev))) {
+      return { ok: false, count: rows.length, lastSeq, brokenAt: lastSeq + 1, reason: 'truncated_tail' };
     }
-    return { ok: true, count: rows.length };
+    return { ok: true, count: rows.length, lastSeq };
   },
 };

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseSyslogUrl } from './syslog.js';
 
 /** All runtime configuration, read once from the environment. See the README's configuration table. */
 export interface Config {
@@ -49,6 +50,11 @@ export interface Config {
   tenantRateLimitPerMinute: number;
   /** Per-plan overrides of tenantRateLimitPerMinute (`trial=1200,enterprise=20000`). */
   tenantRateLimitPlans: Record<string, number>;
+  /**
+   * Syslog sink for signed audit checkpoints (`udp://host:514` or `tcp://host:601`, RFC 5424), in addition
+   * to the file sink under dataDir that the verifier reads. Unset = file only.
+   */
+  auditSyslog: string | undefined;
 }
 
 function parsePlanLimits(s: string | undefined): Record<string, number> {
@@ -91,8 +97,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     rateLimitScale: Number(env.PACTUM_RATE_LIMIT_SCALE ?? 1),
     tenantRateLimitPerMinute: Number(env.PACTUM_TENANT_RATE_LIMIT ?? 3000),
     tenantRateLimitPlans: parsePlanLimits(env.PACTUM_TENANT_RATE_LIMIT_PLANS),
+    auditSyslog: env.PACTUM_AUDIT_SYSLOG || undefined,
     ...overrides,
   };
   if (!Number.isInteger(cfg.port) || cfg.port <= 0) throw new Error(`PORT must be a positive integer, got ${env.PORT}`);
+  if (cfg.auditSyslog) parseSyslogUrl(cfg.auditSyslog);
   return cfg;
 }

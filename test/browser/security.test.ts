@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { generate } from 'otplib';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, Client } from '../helpers.js';
-import { PASSWORD, provisionTenant } from '../accessHelpers.js';
+import { PASSWORD, addUser, provisionTenant } from '../accessHelpers.js';
 import { SCREENSHOTS, newPage, startBrowserEnv, type BrowserEnv } from './harness.js';
 
 const code = (secret: string, at: Date) =>
@@ -112,4 +113,40 @@ describe('multi-factor sign-in in the browser', () => {
     );
     expect(n).toBe(1);
   });
+
+  it('the security officer locks a user from an incident: the user is signed out at once, the step is on the timeline', async () => {
+    await b.env.services.security.bootstrapAdmin();
+    const t = await provisionTenant(b.env, '华北电气');
+    const eve = await addUser(b.env, t, 'eve', ['viewer']);
+    expect((await eve.client.get('/api/v1/security/sessions')).statusCode).toBe(200);
+
+    const page = await newPage(b);
+    await page.goto('/login');
+    await page.getByTestId('login-email').fill(ADMIN.adminEmail);
+    await page.getByTestId('login-password').fill(ADMIN.adminPassword);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(/\/platform/);
+    await page.goto('/platform/security/incidents');
+    await page.getByTestId('incident-title').fill('账号 eve 疑似被盗用');
+    await pick(page, 'incident-tenants', '华北电气');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('incident-create').click();
+    await page.getByRole('cell', { name: '账号 eve 疑似被盗用' }).click();
+    await page.getByTestId('containment-card').waitFor();
+    // The affected tenant is preselected; pick the user, give the reason, run "lock user".
+    await pick(page, 'contain-user', eve.email);
+    await page.getByTestId('contain-reason').fill('异地登录并批量下载');
+    await page.getByTestId('contain-run').click();
+    await expect.poll(async () => (await page.getByTestId('incident-timeline').textContent()) ?? '').toContain(`lock_user ${eve.email}`);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'security-containment.png'), fullPage: true });
+    const next = await eve.client.get('/api/v1/security/sessions');
+    expect(next.statusCode).toBe(401);
+    expect(next.json().code).toBe('account_disabled');
+  });
 });
+
+/** Opens an antd Select (by test id) and picks the option with this text. */
+async function pick(page: Page, testId: string, option: string) {
+  await page.getByTestId(testId).click();
+  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option').filter({ hasText: option }).first().click();
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, Client, createTestEnv, lastMailTo, outbox, type TestEnv } from '../helpers.js';
 import { audit } from '../../src/platform/audit.js';
 import type { Tx } from '../../src/platform/db/index.js';
-import { evaluate } from '../../src/modules/security/anomalies.js';
+import { DEFAULT_WORKING_HOURS, defaultRules, evaluate } from '../../src/modules/security/anomalies.js';
 import { PASSWORD, seedTenant } from './helpers.js';
 
 type Alert = { id: string; tenantId: string | null; rule: string; severity: string; status: string; actor: { id: string | null }; summary: { count?: number } };
@@ -98,10 +98,11 @@ describe('anomaly detection, alerts and incidents', () => {
       ip: '10.0.0.1',
     });
     // 16:30 UTC = 00:30 in Shanghai (off hours); 02:30 UTC = 10:30 in Shanghai (working hours).
-    const raised = await evaluate({} as unknown as Tx, A.tenantId, [ev(16, 1), ev(2, 2)], () => true, 'Asia/Shanghai');
+    const noNetworkRule = { rules: { ...defaultRules(), new_network: { enabled: false } }, workingHours: DEFAULT_WORKING_HOURS };
+    const raised = await evaluate({} as unknown as Tx, A.tenantId, [ev(16, 1), ev(2, 2)], () => true, 'Asia/Shanghai', noNetworkRule);
     expect(raised.map((a) => [a.rule, a.firstSeq])).toEqual([['off_hours_access', 1]]);
     // In London 16:30 UTC is working time.
-    expect(await evaluate({} as unknown as Tx, A.tenantId, [ev(16, 1)], () => true, 'Europe/London')).toEqual([]);
+    expect(await evaluate({} as unknown as Tx, A.tenantId, [ev(16, 1)], () => true, 'Europe/London', noNetworkRule)).toEqual([]);
   });
 
   it('lets the tenant admin acknowledge, dismiss or escalate; escalation reaches the platform', async () => {
@@ -110,8 +111,8 @@ describe('anomaly detection, alerts and incidents', () => {
     const download = list.find((a) => a.rule === 'mass_download')!;
     expect((await adminA.post(`/api/v1/security/alerts/${denial.id}/acknowledge`, { note: '已核实' })).json()).toMatchObject({ status: 'acknowledged', note: '已核实' });
     expect((await adminA.post(`/api/v1/security/alerts/${download.id}/escalate`, { note: '疑似数据外泄' })).json()).toMatchObject({ status: 'escalated' });
-    expect((await adminA.post(`/api/v1/security/alerts/${download.id}/dismiss`, {})).statusCode).toBe(409);
-    expect((await adminB.post(`/api/v1/security/alerts/${denial.id}/dismiss`, {})).statusCode).toBe(404);
+    expect((await adminA.post(`/api/v1/security/alerts/${download.id}/dismiss`, { note: '已升级' })).statusCode).toBe(409);
+    expect((await adminB.post(`/api/v1/security/alerts/${denial.id}/dismiss`, { note: '不是我们的' })).statusCode).toBe(404);
     const platformView = (await officer.get('/api/v1/platform/security/alerts?status=escalated')).json() as { items: Alert[] };
     expect(platformView.items.map((a) => a.id)).toEqual([download.id]);
     expect((await lastMailTo(env.dataDir, ADMIN.adminEmail, /安全告警/)).text).toContain('escalated');

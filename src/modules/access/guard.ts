@@ -3,6 +3,7 @@ import type { App } from '../../platform/http/app.js';
 import { AppError } from '../../platform/http/errors.js';
 import { SESSION_COOKIE, requireTenant } from '../security/guard.js';
 import type { Permission } from './catalog.js';
+import { denialParams } from './policy.js';
 import type { AccessService } from './service.js';
 
 declare module 'fastify' {
@@ -70,7 +71,7 @@ export function requirePermission(perm: Permission) {
     const d = await access.check(auth, perm);
     if (!d.allowed) {
       await access.recordDenial(auth, { permission: perm, reason: d.reason, objectType: 'route', objectId: `${req.method} ${req.routeOptions.url ?? ''}` }, req.meta);
-      throw new AppError(403, d.reason, { permission: perm });
+      throw new AppError(403, d.reason, denialParams(d, perm));
     }
   };
 }

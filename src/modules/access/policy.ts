@@ -8,13 +8,33 @@ export interface AccessFacts {
   /** Union of the permissions of the user's roles. */
   grants: string[];
   userActive: boolean;
+  /**
+   * Training gates the user has not passed yet: permission → the first course still required for it
+   * (a tenant setting, see trainingGate). Absent = no gate.
+   */
+  trainingGaps?: Record<string, { courseId: string; title: string }>;
 }
 
-export type DenyReason = 'tenant_suspended' | 'tenant_terminated' | 'tenant_read_only' | 'module_not_entitled' | 'permission_denied' | 'account_disabled';
+export type DenyReason = 'tenant_suspended' | 'tenant_terminated' | 'tenant_read_only' | 'module_not_entitled' | 'permission_denied' | 'account_disabled' | 'training_required';
 
-export type Decision = { allowed: true } | { allowed: false; reason: DenyReason };
+export type Decision = { allowed: true } | { allowed: false; reason: DenyReason; course?: { id: string; title: string } };
 
-/** Effective permission = role grants ∩ tenant entitlements ∩ tenant state. */
+/**
+ * Training gate (a tenant setting): a risky permission (e.g. contracts.download) is withheld until the
+ * user has completed the required course. Applied last, so that it only ever narrows what roles ∩
+ * entitlements ∩ state allow, and the refusal names the course.
+ */
+export function trainingGate(f: AccessFacts, perm: string): Decision {
+  const gap = f.trainingGaps?.[perm];
+  return gap ? { allowed: false, reason: 'training_required', course: { id: gap.courseId, title: gap.title } } : { allowed: true };
+}
+
+/** Parameters of the 403 for a refusal (the permission, and the course for a training gate). */
+export function denialParams(d: Decision, perm: string): Record<string, string> {
+  return !d.allowed && d.course ? { permission: perm, course: d.course.title, courseId: d.course.id } : { permission: perm };
+}
+
+/** Effective permission = role grants ∩ tenant entitlements ∩ tenant state ∩ training gates. */
 export function decide(f: AccessFacts, perm: string): Decision {
   if (!isPermission(perm)) return { allowed: false, reason: 'permission_denied' };
   if (!f.userActive) return { allowed: false, reason: 'account_disabled' };
@@ -25,7 +45,7 @@ export function decide(f: AccessFacts, perm: string): Decision {
   if (!stateAllows(f.tenantStatus, perm)) {
     return { allowed: false, reason: f.tenantStatus === 'suspended' ? 'tenant_suspended' : 'tenant_read_only' };
   }
-  return { allowed: true };
+  return trainingGate(f, perm);
 }
 
 export function effective(f: AccessFacts): Permission[] {

@@ -74,6 +74,17 @@ export const accessRepo = {
       [tenantId, userId],
     );
   },
+  /** Training gates the user has not completed: one row per gated permission and missing course. */
+  trainingGaps(tx: Tx, tenantId: string, userId: string) {
+    return tx.query<{ permission: string; course_id: string; title: string }>(
+      `SELECT g.permission, c.id AS course_id, c.title
+         FROM training_gates g JOIN training_courses c ON c.tenant_id = g.tenant_id AND c.id = g.course_id
+        WHERE g.tenant_id = $1
+          AND NOT EXISTS (SELECT 1 FROM training_assignments a WHERE a.tenant_id = g.tenant_id AND a.course_id = g.course_id AND a.user_id = $2 AND a.completed_at IS NOT NULL)
+        ORDER BY g.permission, c.created_at, c.id`,
+      [tenantId, userId],
+    );
+  },
   roles(tx: Tx, tenantId: string) {
     return tx.query<RoleRow & { user_count: number }>(
       `SELECT r.id, r.key, r.name, r.permissions, r.builtin, r.created_at, r.updated_at,

@@ -100,7 +100,9 @@ export function accessService(ctx: AppContext) {
   async function factsTx(tx: Tx, tenantId: string, userId: string): Promise<AccessFacts> {
     const f = await repo.facts(tx, tenantId, userId);
     if (!f) return { tenantStatus: 'terminated', modules: [], grants: [], userActive: false };
-    return { tenantStatus: f.status, modules: f.modules ?? [], grants: f.grants ?? [], userActive: f.user_status === 'active' };
+    const trainingGaps: Record<string, { courseId: string; title: string }> = {};
+    for (const g of await repo.trainingGaps(tx, tenantId, userId)) trainingGaps[g.permission] ??= { courseId: g.course_id, title: g.title };
+    return { tenantStatus: f.status, modules: f.modules ?? [], grants: f.grants ?? [], userActive: f.user_status === 'active', trainingGaps };
   }
 
   async function seedTenant(tx: Tx, tenantId: string): Promise<void> {
@@ -370,6 +372,10 @@ export function accessService(ctx: AppContext) {
         const u = await repo.user(tx, tenantId, auth.user.id);
         return {
           permissions: effective(f),
+          /** Permissions the roles grant but a training gate withholds, with the course to complete. */
+          trainingRequired: Object.entries(f.trainingGaps ?? {})
+            .filter(([p]) => decide({ ...f, trainingGaps: {} }, p).allowed)
+            .map(([permission, c]) => ({ permission, courseId: c.courseId, course: c.title })),
           tenantStatus: f.tenantStatus,
           entitlements: { modules: ent.modules, seatLimit: ent.seatLimit, tier: ent.tier },
           clearance: u ? minLevel(u.clearance as Level, ent.tier) : 'public',
@@ -618,6 +624,29 @@ export function accessService(ctx: AppContext) {
         });
         return { exportedAt: ctx.now(), users, seats: { used: used.users + used.invitations, limit: ent.seatLimit }, roles, departments };
       });
+    },
+
+    /**
+     * Incident containment (platform security officer, inside a platform transaction acting for the
+     * tenant): locks a user (disabled, every session ends at once; even the last tenant admin, since the
+     * account may be the compromised one) or unlocks them again. Returns whether anything changed.
+     */
+    async containUserTx(tx: Tx, tenantId: string, userId: string, lock: boolean, actor: Actor, reason: string, meta: RequestMeta): Promise<{ changed: boolean; email: string; sessionsEnded: number }> {
+      const u = await repo.user(tx, tenantId, userId);
+      if (!u) throw notFound('user_not_found');
+      const status = lock ? 'disabled' : 'active';
+      let sessionsEnded = 0;
+      if (lock) sessionsEnded = await repo.revokeUserSessions(tx, tenantId, userId, 'user_disabled');
+      if (u.status === status) return { changed: false, email: u.email, sessionsEnded };
+      if (!lock) {
+        const ent = await entitlementsOf(tx, tenantId);
+        const used = await repo.seatsUsed(tx, tenantId, ctx.now());
+        if (used.users + used.invitations >= ent.seatLimit) throw new AppError(409, 'seat_limit_reached', { limit: ent.seatLimit, used: used.users + used.invitations });
+      }
+      await tx.execute(`UPDATE users SET status = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId, status]);
+      await repo.recordHistory(tx, { tenantId, actor, kind: 'user.status', subjectType: 'user', subjectId: userId, subjectLabel: u.email, before: { status: u.status }, after: { status }, reason });
+      await audit.record(tx, { tenantId, actor, action: lock ? 'user.disable' : 'user.enable', objectType: 'user', objectId: userId, details: { reason, sessionsEnded }, meta });
+      return { changed: true, email: u.email, sessionsEnded };
     },
 
     // ---------------------------------------------------------------- departments -----------------

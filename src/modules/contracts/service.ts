@@ -14,6 +14,7 @@ import { assertMayApprove, mayApprove } from './policy.js';
 import type { AccessService } from '../access/service.js';
 import type { Permission } from '../access/catalog.js';
 import { levelRank } from '../access/catalog.js';
+import { denialParams } from '../access/policy.js';
 import { repo, type ContractRow, type UserRow } from './repo.js';
 import { assertTransition, EDITABLE, type ContractStatus } from './status.js';
 import { signingNotice, type SigningEvent } from './notices.js';
@@ -163,7 +164,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     try {
       return await db.tenant(tenantId, async (tx) => {
         const d = await access.checkTx(tx, auth, perm);
-        if (!d.allowed) throw new AppError(403, d.reason, { permission: perm });
+        if (!d.allowed) throw new AppError(403, d.reason, denialParams(d, perm));
         return fn(tx, await access.applyDataScope(tx, auth));
       });
     } catch (err) {

@@ -8,6 +8,7 @@ import { authOf, requireFreshAuthWhen, requirePlatform } from './guard.js';
 import { requirePermission } from '../access/guard.js';
 import { actorOf } from './service.js';
 import { CheckpointStore, verifyAll, verifyChain, writeCheckpoints } from './checkpoints.js';
+import { applyRetention, retentionStatus } from './retention.js';
 
 const filterIn = z.object({
   from: z.iso.datetime({ offset: true }).optional(),
@@ -89,7 +90,7 @@ function toCsv(rows: EventRow[]): string {
 }
 
 export function auditRoutes(app: App, ctx: AppContext): CheckpointStore {
-  const store = new CheckpointStore(ctx.config.dataDir);
+  const store = new CheckpointStore(ctx.config.dataDir, ctx.config.auditSyslog);
   // Tenant side: the catalogue permission audit.view (built-in tenant_admin and auditor, or any custom role).
   const tenantReaders = requirePermission('audit.view');
   const platformReaders = requirePlatform('security_officer', 'auditor');
@@ -187,6 +188,20 @@ export function auditRoutes(app: App, ctx: AppContext): CheckpointStore {
     async (req) => {
       const r = await writeCheckpoints(ctx, store);
       await audit.recordAlone(ctx.db, { tenantId: null, actor: actorOf(authOf(req)), action: 'audit.checkpoint', details: r, meta: req.meta });
+      return r;
+    },
+  );
+  app.get(
+    '/api/v1/security/audit/retention',
+    { preHandler: tenantReaders, schema: { tags: ['audit'], summary: 'Audit retention in force for your tenant, the oldest kept event and the last archived segment' } },
+    async (req) => retentionStatus(ctx, authOf(req).tenant!.id),
+  );
+  app.post(
+    '/api/v1/platform/security/audit/retention',
+    { preHandler: requirePlatform('security_officer'), schema: { tags: ['audit'], summary: 'Archive and prune checkpointed segments older than the retention period now (also runs daily)' } },
+    async (req) => {
+      const r = await applyRetention(ctx, store);
+      await audit.recordAlone(ctx.db, { tenantId: null, actor: actorOf(authOf(req)), action: 'audit.retention.run', details: { chains: r.chains.length, pruned: r.chains.reduce((n, c) => n + c.pruned, 0) }, meta: req.meta });
       return r;
     },
   );

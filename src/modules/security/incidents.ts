@@ -2,8 +2,9 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../../platform/context.js';
 import type { Tx } from '../../platform/db/index.js';
 import { audit, type Actor, type RequestMeta } from '../../platform/audit.js';
-import { AppError, notFound } from '../../platform/http/errors.js';
+import { AppError, fieldError, invalid, notFound, type FieldError } from '../../platform/http/errors.js';
 import { securityMail } from './mail.js';
+import { containmentActions, type ContainmentAction, type ContainmentDeps } from './containment.js';
 
 export const SEVERITIES = ['general', 'major', 'serious', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -23,12 +24,33 @@ interface IncidentRow {
   regulator_deadline: Date | null;
   regulator_reported_at: Date | null;
   regulator_reference: string | null;
+  resolution: string | null;
+  resolved_at: Date | null;
+  closed_at: Date | null;
+  root_cause: string | null;
+  impact: string | null;
+  lessons: string | null;
+  follow_up_actions: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-export function incidentService(ctx: AppContext) {
+export type Postmortem = {
+  rootCause: string;
+  impact: string;
+  lessons: string;
+  actions: string;
+};
+const POSTMORTEM_FIELDS = [
+  ['rootCause', 'root_cause'],
+  ['impact', 'impact'],
+  ['lessons', 'lessons'],
+  ['actions', 'follow_up_actions'],
+] as const;
+
+export function incidentService(ctx: AppContext, deps: ContainmentDeps) {
   const { db } = ctx;
+  const actions = containmentActions(deps);
 
   const view = (r: IncidentRow) => {
     const now = ctx.now().getTime();
@@ -48,10 +70,39 @@ export function incidentService(ctx: AppContext) {
         secondsLeft: r.regulator_deadline && !r.regulator_reported_at ? Math.round((r.regulator_deadline.getTime() - now) / 1000) : null,
         overdue: !!r.regulator_deadline && !r.regulator_reported_at && r.regulator_deadline.getTime() < now,
       },
+      resolution: r.resolution,
+      resolvedAt: r.resolved_at,
+      closedAt: r.closed_at,
+      /** Minutes from detection to resolution (null while unresolved). */
+      resolutionMinutes: r.resolved_at ? Math.round((r.resolved_at.getTime() - r.detected_at.getTime()) / 60_000) : null,
+      postmortem: { rootCause: r.root_cause, impact: r.impact, lessons: r.lessons, actions: r.follow_up_actions },
+      /** A post-mortem is required before closing a 较大 (major) or worse incident. */
+      postmortemRequired: reportable(r.severity),
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };
   };
+
+  /** Records tenants as affected (idempotent); unknown ids are a 422 on `tenantIds`. */
+  async function addTenants(tx: Tx, incidentId: string, tenantIds: string[], actor: Actor): Promise<string[]> {
+    const added: string[] = [];
+    for (const [i, tenantId] of [...new Set(tenantIds)].entries()) {
+      const t = await tx.maybeOne<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [tenantId]);
+      if (!t) throw fieldError(`tenantIds.${i}`, 'tenant_not_found');
+      const n = await tx.execute(`INSERT INTO incident_tenants (tenant_id, incident_id, added_at, added_by) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING`, [tenantId, incidentId, ctx.now(), actor.id ?? null]);
+      if (n) added.push(t.name);
+    }
+    return added;
+  }
+
+  async function affectedTenants(tx: Tx, incidentId: string) {
+    return (
+      await tx.query<{ tenant_id: string; name: string; status: string; added_at: Date }>(
+        `SELECT it.tenant_id, t.name, t.status, it.added_at FROM incident_tenants it JOIN tenants t ON t.id = it.tenant_id WHERE it.incident_id = $1 ORDER BY it.added_at, t.name`,
+        [incidentId],
+      )
+    ).map((r) => ({ tenantId: r.tenant_id, name: r.name, status: r.status, addedAt: r.added_at }));
+  }
 
   async function event(tx: Tx, incidentId: string, kind: string, text: string, actor: Actor) {
     await tx.execute(`INSERT INTO incident_events (incident_id, id, at, kind, text, actor_id, actor_label) VALUES ($1,$2,$3,$4,$5,$6,$7)`, [
@@ -72,7 +123,7 @@ export function incidentService(ctx: AppContext) {
   }
 
   return {
-    async create(input: { title: string; description: string; severity: Severity; detectedAt?: string }, actor: Actor, meta: RequestMeta) {
+    async create(input: { title: string; description: string; severity: Severity; detectedAt?: string; tenantIds?: string[] }, actor: Actor, meta: RequestMeta) {
       const id = crypto.randomUUID();
       const detected = input.detectedAt ? new Date(input.detectedAt) : ctx.now();
       if (detected.getTime() > ctx.now().getTime() + 60_000) throw new AppError(422, 'validation_failed', {}, [{ path: 'detectedAt', code: 'date_in_future' }]);
@@ -84,7 +135,11 @@ export function incidentService(ctx: AppContext) {
           [id, input.title, input.description, input.severity, detected, deadline, actor.id, ctx.now()],
         );
         await event(tx, id, 'created', `${input.severity}: ${input.title}`, actor);
-        await audit.record(tx, { tenantId: null, actor, action: 'security.incident.create', objectType: 'security_incident', objectId: id, details: { severity: input.severity }, meta });
+        if (input.tenantIds?.length) {
+          const names = await addTenants(tx, id, input.tenantIds, actor);
+          if (names.length) await event(tx, id, 'tenants', `+ ${names.join(', ')}`, actor);
+        }
+        await audit.record(tx, { tenantId: null, actor, action: 'security.incident.create', objectType: 'security_incident', objectId: id, details: { severity: input.severity, tenantIds: input.tenantIds ?? [] }, meta });
         return view(await load(tx, id));
       });
     },
@@ -103,6 +158,7 @@ export function incidentService(ctx: AppContext) {
         const notices = await tx.query<{ tenant_id: string; notified_at: Date }>(`SELECT tenant_id, notified_at FROM incident_notices WHERE incident_id = $1 ORDER BY notified_at`, [id]);
         return {
           ...view(r),
+          affectedTenants: await affectedTenants(tx, id),
           timeline: timeline.map((t) => ({ at: t.at, kind: t.kind, text: t.text, actor: t.actor_label })),
           notifiedTenants: notices.map((n) => ({ tenantId: n.tenant_id, notifiedAt: n.notified_at })),
         };
@@ -116,7 +172,10 @@ export function incidentService(ctx: AppContext) {
         | { kind: 'note' | 'containment'; text: string }
         | { kind: 'status'; status: IncidentStatus }
         | { kind: 'severity'; severity: Severity }
-        | { kind: 'regulator_reported'; reference: string; reportedAt?: string },
+        | { kind: 'regulator_reported'; reference: string; reportedAt?: string }
+        | { kind: 'tenants'; add?: string[]; remove?: string[] }
+        | { kind: 'resolution'; resolution: string }
+        | ({ kind: 'postmortem' } & Postmortem),
       actor: Actor,
       meta: RequestMeta,
     ) {
@@ -128,9 +187,50 @@ export function incidentService(ctx: AppContext) {
           case 'containment':
             await event(tx, id, change.kind, change.text, actor);
             break;
-          case 'status':
-            await tx.execute(`UPDATE security_incidents SET status = $2, updated_at = $3 WHERE id = $1`, [id, change.status, ctx.now()]);
+          case 'status': {
+            // Resolving needs the resolution; closing needs it too, and a post-mortem for 较大 (major) or worse.
+            const rank = STATUSES.indexOf(change.status);
+            const errors: FieldError[] = [];
+            if (rank >= STATUSES.indexOf('resolved') && !r.resolution) errors.push({ path: 'resolution', code: 'resolution_required' });
+            if (change.status === 'closed' && reportable(r.severity)) {
+              for (const [field, col] of POSTMORTEM_FIELDS) if (!r[col]) errors.push({ path: `postmortem.${field}`, code: 'postmortem_required' });
+            }
+            if (errors.length) throw invalid(errors);
+            const now = ctx.now();
+            await tx.execute(
+              `UPDATE security_incidents SET status = $2, updated_at = $3,
+                 resolved_at = CASE WHEN $4 THEN COALESCE(resolved_at, $3) ELSE NULL END,
+                 closed_at = CASE WHEN $2 = 'closed' THEN $3 ELSE NULL END
+               WHERE id = $1`,
+              [id, change.status, now, rank >= STATUSES.indexOf('resolved')],
+            );
             await event(tx, id, 'status', `${r.status} → ${change.status}`, actor);
+            break;
+          }
+          case 'tenants': {
+            const added = await addTenants(tx, id, change.add ?? [], actor);
+            const removed: string[] = [];
+            for (const tenantId of change.remove ?? []) {
+              const t = await tx.maybeOne<{ name: string }>(`SELECT t.name FROM incident_tenants it JOIN tenants t ON t.id = it.tenant_id WHERE it.incident_id = $1 AND it.tenant_id = $2`, [id, tenantId]);
+              if (!t) continue;
+              await tx.execute(`DELETE FROM incident_tenants WHERE incident_id = $1 AND tenant_id = $2`, [id, tenantId]);
+              removed.push(t.name);
+            }
+            if (added.length || removed.length) {
+              await event(tx, id, 'tenants', [added.length ? `+ ${added.join(', ')}` : '', removed.length ? `− ${removed.join(', ')}` : ''].filter(Boolean).join(' '), actor);
+              await tx.execute(`UPDATE security_incidents SET updated_at = $2 WHERE id = $1`, [id, ctx.now()]);
+            }
+            break;
+          }
+          case 'resolution':
+            await tx.execute(`UPDATE security_incidents SET resolution = $2, updated_at = $3 WHERE id = $1`, [id, change.resolution, ctx.now()]);
+            await event(tx, id, 'resolution', change.resolution, actor);
+            break;
+          case 'postmortem':
+            await tx.execute(`UPDATE security_incidents SET root_cause = $2, impact = $3, lessons = $4, follow_up_actions = $5, updated_at = $6 WHERE id = $1`, [
+              id, change.rootCause, change.impact, change.lessons, change.actions, ctx.now(),
+            ]);
+            await event(tx, id, 'postmortem', change.rootCause, actor);
             break;
           case 'severity': {
             // Raising to 较大 or worse starts the 4-hour clock from detection (it may already be overdue).
@@ -146,17 +246,54 @@ export function incidentService(ctx: AppContext) {
             break;
           }
         }
-        await audit.record(tx, { tenantId: null, actor, action: `security.incident.${change.kind}`, objectType: 'security_incident', objectId: id, details: change, meta });
+        await audit.record(tx, { tenantId: null, actor, action: `security.incident.${change.kind}`, objectType: 'security_incident', objectId: id, details: { ...change }, meta });
         return view(await load(tx, id));
       });
     },
 
-    /** Tells affected tenants: a notice they can read, and a mail to their admins. */
-    async notifyTenants(id: string, tenantIds: string[], message: string, actor: Actor, meta: RequestMeta) {
+    /**
+     * Carries out a containment action for one tenant (lock a user, end sessions, read-only, ...): the
+     * tenant becomes affected, the action's result goes on the timeline, and the incident log records it.
+     * All in one transaction: if the action fails, nothing is recorded.
+     */
+    async contain(id: string, input: { action: ContainmentAction; tenantId: string; reason: string } & Record<string, unknown>, actor: Actor, meta: RequestMeta) {
+      const def = actions[input.action];
+      if (!def) throw fieldError('action', 'unknown_action');
       return db.platform(async (tx) => {
         const r = await load(tx, id);
+        if (r.status === 'closed') throw new AppError(409, 'incident_closed');
+        const t = await tx.maybeOne<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [input.tenantId]);
+        if (!t) throw fieldError('tenantId', 'tenant_not_found');
+        await addTenants(tx, id, [input.tenantId], actor);
+        await tx.actAsTenant(input.tenantId);
+        const result = await (def.run as (c: Parameters<typeof def.run>[0], i: unknown) => ReturnType<typeof def.run>)(
+          { tx, tenantId: input.tenantId, tenantName: t.name, incidentId: id, actor, reason: input.reason, meta },
+          input,
+        );
+        await event(tx, id, 'containment_action', `${result.text} — ${input.reason}`, actor);
+        await tx.execute(`UPDATE security_incidents SET updated_at = $2 WHERE id = $1`, [id, ctx.now()]);
+        await audit.record(tx, {
+          tenantId: null,
+          actor,
+          action: 'security.incident.containment',
+          objectType: 'security_incident',
+          objectId: id,
+          details: { action: input.action, tenantId: input.tenantId, reason: input.reason, ...result.details },
+          meta,
+        });
+        return { action: input.action, result: result.text, details: result.details };
+      });
+    },
+
+    /** Tells affected tenants: a notice they can read, and a mail to their admins. No list = the recorded affected tenants. */
+    async notifyTenants(id: string, tenantIds: string[] | undefined, message: string, actor: Actor, meta: RequestMeta) {
+      return db.platform(async (tx) => {
+        const r = await load(tx, id);
+        const targets = tenantIds?.length ? tenantIds : (await affectedTenants(tx, id)).map((a) => a.tenantId);
+        if (!targets.length) throw fieldError('tenantIds', 'no_affected_tenants');
+        await addTenants(tx, id, targets, actor);
         let notified = 0;
-        for (const tenantId of [...new Set(tenantIds)]) {
+        for (const tenantId of [...new Set(targets)]) {
           const t = await tx.maybeOne<{ id: string; name: string }>(`SELECT id, name FROM tenants WHERE id = $1`, [tenantId]);
           if (!t) throw new AppError(422, 'validation_failed', {}, [{ path: 'tenantIds', code: 'tenant_not_found' }]);
           await tx.actAsTenant(tenantId);
@@ -179,6 +316,33 @@ export function incidentService(ctx: AppContext) {
           notified++;
         }
         return { notified };
+      });
+    },
+
+    /** Tenants to pick from (the security officer has no tenants-list permission of its own). */
+    async tenants(q?: string) {
+      return db.platform(async (tx) =>
+        (
+          await tx.query<{ id: string; name: string; status: string }>(
+            `SELECT id, name, status FROM tenants WHERE ($1::text IS NULL OR name ILIKE '%' || $1 || '%') ORDER BY name LIMIT 200`,
+            [q || null],
+          )
+        ).map((t) => ({ id: t.id, name: t.name, status: t.status })),
+      );
+    },
+
+    /** A tenant's users (name, e-mail, status) for the containment pickers; the read is audited on the tenant's chain. */
+    async tenantUsers(tenantId: string, q: string | undefined, actor: Actor, meta: RequestMeta) {
+      return db.platform(async (tx) => {
+        const t = await tx.maybeOne(`SELECT 1 FROM tenants WHERE id = $1`, [tenantId]);
+        if (!t) throw notFound('tenant_not_found');
+        await tx.actAsTenant(tenantId);
+        const rows = await tx.query<{ id: string; name: string; email: string; status: string }>(
+          `SELECT id, name, email, status FROM users WHERE tenant_id = $1 AND ($2::text IS NULL OR name ILIKE '%' || $2 || '%' OR email ILIKE '%' || $2 || '%') ORDER BY name LIMIT 200`,
+          [tenantId, q || null],
+        );
+        await audit.record(tx, { tenantId, actor, action: 'security.incident.user_lookup', objectType: 'tenant', objectId: tenantId, details: { q: q ?? null, count: rows.length }, meta });
+        return rows;
       });
     },
 

@@ -37,6 +37,7 @@ export const securityMail = {
       repeated_denials: ['反复被拒绝的操作', 'repeated denied actions'],
       off_hours_access: ['非工作时间访问', 'access outside working hours'],
       api_key_new_ip: ['API 密钥来自新 IP', 'API key used from a new IP'],
+      new_network: ['从新的国家/网络登录', 'sign-in from a new country or network'],
     };
     const [zh, en] = names[rule] ?? [rule, rule];
     return locale === 'en'

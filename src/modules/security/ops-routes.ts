@@ -6,15 +6,32 @@ import { requirePermission } from '../access/guard.js';
 import { actorOf } from './service.js';
 import { anomalyService } from './anomalies.js';
 import { SEVERITIES, STATUSES, incidentService } from './incidents.js';
+import { RULE_KEYS } from './anomalies.js';
+import { containmentActions, containmentBody, type ContainmentDeps } from './containment.js';
 
 const alertStatus = z.enum(['open', 'acknowledged', 'dismissed', 'escalated']).optional();
+// A dismissal needs a reason: checked by the service (422 `note` reason_required), whatever the client sends.
 const decision = z.object({ note: z.string().trim().max(2000).optional(), incidentId: z.uuid().optional() });
+const hhmm = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/);
+const ruleSettings = z.object({
+  enabled: z.boolean(),
+  // Ranges are checked by the service (all errors at once, with their field paths).
+  threshold: z.number().int().optional(),
+  windowMinutes: z.number().int().optional(),
+  lookbackDays: z.number().int().optional(),
+});
+const anomalySettingsIn = z.object({
+  rules: z.partialRecord(z.enum(RULE_KEYS as [string, ...string[]]), ruleSettings),
+  workingHours: z.object({ timeZone: z.string().trim().min(1).max(64).nullable(), days: z.array(z.number().int().min(1).max(7)).min(1).max(7), start: hhmm, end: hhmm }),
+});
+const longText = z.string().trim().min(1).max(10000);
 const action = z.enum(['acknowledge', 'dismiss', 'escalate']);
 
 /** Anomaly alerts and incidents. Returns the services so that main.ts can schedule the scan. */
-export function opsRoutes(app: App, ctx: AppContext) {
+export function opsRoutes(app: App, ctx: AppContext, deps: ContainmentDeps) {
   const anomalies = anomalyService(ctx);
-  const incidents = incidentService(ctx);
+  const incidents = incidentService(ctx, deps);
+  const containBody = containmentBody(containmentActions(deps));
   const officer = requirePlatform('security_officer');
 
   // Alerts: tenant admins for their tenant ----------------------------------------------------------
@@ -38,6 +55,20 @@ export function opsRoutes(app: App, ctx: AppContext) {
     '/api/v1/security/incident-notices',
     { preHandler: requireTenant, schema: { tags: ['security'], summary: 'Security incident notices the platform sent to your tenant' } },
     async (req) => ({ items: await incidents.notices(authOf(req).tenant!.id) }),
+  );
+
+  app.get(
+    '/api/v1/security/anomaly-settings',
+    { preHandler: requirePermission('security.manage'), schema: { tags: ['security'], summary: 'Anomaly rule thresholds and working hours of your tenant (defaults when never set)' } },
+    async (req) => anomalies.getSettings(authOf(req).tenant!.id),
+  );
+  app.put(
+    '/api/v1/security/anomaly-settings',
+    { preHandler: requirePermission('security.manage'), schema: { tags: ['security'], summary: 'Set the anomaly rule thresholds and working hours (zone, days, hours)', body: anomalySettingsIn } },
+    async (req) => {
+      const auth = authOf(req);
+      return anomalies.setSettings(auth.tenant!.id, req.body as Parameters<typeof anomalies.setSettings>[1], actorOf(auth), req.meta);
+    },
   );
 
   // Platform security officer ----------------------------------------------------------------------------
@@ -80,6 +111,7 @@ export function opsRoutes(app: App, ctx: AppContext) {
           description: z.string().trim().max(10000).default(''),
           severity: z.enum(SEVERITIES),
           detectedAt: z.iso.datetime({ offset: true }).optional(),
+          tenantIds: z.array(z.uuid()).max(1000).optional(),
         }),
       },
     },
@@ -103,6 +135,9 @@ export function opsRoutes(app: App, ctx: AppContext) {
           z.object({ kind: z.literal('status'), status: z.enum(STATUSES) }),
           z.object({ kind: z.literal('severity'), severity: z.enum(SEVERITIES) }),
           z.object({ kind: z.literal('regulator_reported'), reference: z.string().trim().min(1).max(200), reportedAt: z.iso.datetime({ offset: true }).optional() }),
+          z.object({ kind: z.literal('tenants'), add: z.array(z.uuid()).max(1000).optional(), remove: z.array(z.uuid()).max(1000).optional() }),
+          z.object({ kind: z.literal('resolution'), resolution: longText }),
+          z.object({ kind: z.literal('postmortem'), rootCause: longText, impact: longText, lessons: longText, actions: longText }),
         ]),
       },
     },
@@ -116,10 +151,36 @@ export function opsRoutes(app: App, ctx: AppContext) {
         tags: ['platform'],
         summary: 'Notify affected tenants (a notice in their portal and a mail to their admins)',
         params: z.object({ id: z.uuid() }),
-        body: z.object({ tenantIds: z.array(z.uuid()).min(1).max(1000), message: z.string().trim().min(1).max(5000) }),
+        body: z.object({ tenantIds: z.array(z.uuid()).max(1000).optional(), message: z.string().trim().min(1).max(5000) }),
       },
     },
     async (req) => incidents.notifyTenants(req.params.id, req.body.tenantIds, req.body.message, actorOf(authOf(req)), req.meta),
+  );
+  app.post(
+    '/api/v1/platform/security/incidents/:id/contain',
+    {
+      preHandler: officer,
+      schema: {
+        tags: ['platform'],
+        summary: 'Carry out a containment action (lock_user, unlock_user, revoke_sessions, tenant_read_only, tenant_restore) and record it on the timeline',
+        params: z.object({ id: z.uuid() }),
+        body: containBody,
+      },
+    },
+    async (req) => incidents.contain(req.params.id, req.body as Parameters<typeof incidents.contain>[1], actorOf(authOf(req)), req.meta),
+  );
+  app.get(
+    '/api/v1/platform/security/tenant-users',
+    {
+      preHandler: officer,
+      schema: { tags: ['platform'], summary: 'Users of a tenant, for picking whom to lock or sign out during an incident', querystring: z.object({ tenantId: z.uuid(), q: z.string().trim().max(100).optional() }) },
+    },
+    async (req) => ({ items: await incidents.tenantUsers(req.query.tenantId, req.query.q, actorOf(authOf(req)), req.meta) }),
+  );
+  app.get(
+    '/api/v1/platform/security/tenants',
+    { preHandler: officer, schema: { tags: ['platform'], summary: 'Tenants (id, name, status), for picking the affected tenants of an incident', querystring: z.object({ q: z.string().trim().max(100).optional() }) } },
+    async (req) => ({ items: await incidents.tenants(req.query.q) }),
   );
   return { anomalies, incidents };
 }

@@ -77,6 +77,14 @@ export const securityRepo = {
       [userId, keepId, reason],
     );
   },
+  /** Ends every session of a tenant's users (incident containment). */
+  revokeTenantSessions(tx: Tx, tenantId: string, reason: string) {
+    return tx.execute(`UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE tenant_id = $1 AND revoked_at IS NULL`, [tenantId, reason]);
+  },
+  /** Ends every session of one tenant user. */
+  revokeTenantUserSessions(tx: Tx, tenantId: string, userId: string, reason: string) {
+    return tx.execute(`UPDATE sessions SET revoked_at = now(), revoked_reason = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL`, [tenantId, userId, reason]);
+  },
   setPlatformPassword(tx: Tx, id: string, hash: string) {
     return tx.execute(`UPDATE platform_users SET password_hash = $2, must_change_password = false, updated_at = now() WHERE id = $1`, [id, hash]);
   },

@@ -8,6 +8,7 @@ import { simpleHtml } from '../../platform/mail.js';
 import { authOf, requireTenant } from './guard.js';
 import { requirePermission } from '../access/guard.js';
 import { actorOf } from './service.js';
+import { isPermission } from '../access/catalog.js';
 
 interface Question {
   question: string;
@@ -143,6 +144,63 @@ export function trainingRoutes(app: App, ctx: AppContext) {
         if (passed) await tx.execute(`UPDATE training_assignments SET completed_at = $3, score = $4 WHERE tenant_id = $1 AND id = $2`, [tenantId, req.params.id, ctx.now(), score]);
         await audit.record(tx, { tenantId, actor: actorOf(auth), action: 'training.attempt', objectType: 'training_assignment', objectId: req.params.id, outcome: passed ? 'success' : 'failure', details: { score }, meta: req.meta });
         return { score, passed, passScore: a.pass_score };
+      });
+    },
+  );
+
+  // Training gates: a permission withheld until the course is completed (decided by the access module).
+  const gatesOf = (tx: Parameters<Parameters<typeof ctx.db.tenant>[1]>[0], tenantId: string) =>
+    tx.query<{ permission: string; course_id: string; title: string; created_at: Date }>(
+      `SELECT g.permission, g.course_id, c.title, g.created_at FROM training_gates g JOIN training_courses c ON c.tenant_id = g.tenant_id AND c.id = g.course_id
+        WHERE g.tenant_id = $1 ORDER BY g.permission, c.title`,
+      [tenantId],
+    );
+  const gateView = (g: { permission: string; course_id: string; title: string; created_at: Date }) => ({ permission: g.permission, courseId: g.course_id, course: g.title, createdAt: g.created_at });
+
+  app.get('/api/v1/security/training/gates', { preHandler: admin, schema: { tags: ['training'], summary: 'Permissions that require a completed course (tenant setting)' } }, async (req) => {
+    const tenantId = authOf(req).tenant!.id;
+    return ctx.db.tenant(tenantId, async (tx) => ({ items: (await gatesOf(tx, tenantId)).map(gateView) }));
+  });
+
+  app.put(
+    '/api/v1/security/training/gates',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['training'],
+        summary: 'Replace the training gates: each permission listed is withheld from a user until they completed the course',
+        body: z.object({ gates: z.array(z.object({ permission: z.string().trim().min(1).max(100), courseId: z.uuid() })).max(200) }),
+      },
+    },
+    async (req) => {
+      const auth = authOf(req);
+      const tenantId = auth.tenant!.id;
+      const errors = req.body.gates.flatMap((g, i) => (isPermission(g.permission) ? [] : [{ path: `gates.${i}.permission`, code: 'permission_unknown' }]));
+      if (errors.length) throw new AppError(422, 'validation_failed', {}, errors);
+      return ctx.db.tenant(tenantId, async (tx) => {
+        for (const [i, g] of req.body.gates.entries()) {
+          const c = await tx.maybeOne(`SELECT 1 FROM training_courses WHERE tenant_id = $1 AND id = $2`, [tenantId, g.courseId]);
+          if (!c) throw new AppError(422, 'validation_failed', {}, [{ path: `gates.${i}.courseId`, code: 'course_not_found' }]);
+        }
+        const before = (await gatesOf(tx, tenantId)).map((g) => ({ permission: g.permission, courseId: g.course_id }));
+        await tx.execute(`DELETE FROM training_gates WHERE tenant_id = $1`, [tenantId]);
+        const seen = new Set<string>();
+        for (const g of req.body.gates) {
+          if (seen.has(`${g.permission}|${g.courseId}`)) continue;
+          seen.add(`${g.permission}|${g.courseId}`);
+          await tx.execute(`INSERT INTO training_gates (tenant_id, permission, course_id, created_at, created_by) VALUES ($1,$2,$3,$4,$5)`, [tenantId, g.permission, g.courseId, ctx.now(), auth.user.id]);
+        }
+        const after = await gatesOf(tx, tenantId);
+        await audit.record(tx, {
+          tenantId,
+          actor: actorOf(auth),
+          action: 'training.gates.update',
+          objectType: 'training_gates',
+          objectId: tenantId,
+          details: { before, after: after.map((g) => ({ permission: g.permission, courseId: g.course_id })) },
+          meta: req.meta,
+        });
+        return { items: after.map(gateView) };
       });
     },
   );

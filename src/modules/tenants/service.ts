@@ -26,6 +26,20 @@ const view = (r: Record<string, unknown>): TenantView => ({
 });
 
 export function tenantsService(ctx: AppContext, access: AccessService) {
+  /** A state change inside the caller's platform transaction (also used by incident containment: read-only). */
+  async function setStatusTx(tx: Tx, actor: Actor, tenantId: string, status: 'active' | 'restricted' | 'suspended' | 'terminated', reason: string, meta: RequestMeta): Promise<TenantView> {
+    const t = await tx.maybeOne<{ status: string }>(`SELECT status FROM tenants WHERE id = $1 FOR UPDATE`, [tenantId]);
+    if (!t) throw new AppError(404, 'tenant_not_found');
+    if (t.status === 'terminated') throw new AppError(409, 'tenant_terminated');
+    if (t.status === status) throw new AppError(409, 'status_unchanged');
+    await tx.execute(`UPDATE tenants SET status = $2, updated_at = now() WHERE id = $1`, [tenantId, status]);
+    await audit.record(tx, { tenantId: null, actor, action: 'platform.tenant.status', objectType: 'tenant', objectId: tenantId, details: { before: t.status, after: status, reason }, meta });
+    await tx.actAsTenant(tenantId);
+    await access.recordStatusChange(tx, tenantId, actor, t.status, status, reason);
+    await audit.record(tx, { tenantId, actor, action: 'tenant.status', objectType: 'tenant', objectId: tenantId, details: { before: t.status, after: status, reason }, meta });
+    return view(await tx.one(`SELECT * FROM tenants WHERE id = $1`, [tenantId]));
+  }
+
   return {
     /**
      * Provisions a tenant inside the caller's platform transaction: the tenant (active, trial plan), its
@@ -84,19 +98,10 @@ export function tenantsService(ctx: AppContext, access: AccessService) {
      * their next request (the access module checks the state on every request); termination ends them.
      */
     async setStatus(actor: Actor, tenantId: string, status: 'active' | 'restricted' | 'suspended' | 'terminated', reason: string, meta: RequestMeta): Promise<TenantView> {
-      return ctx.db.platform(async (tx) => {
-        const t = await tx.maybeOne<{ status: string }>(`SELECT status FROM tenants WHERE id = $1 FOR UPDATE`, [tenantId]);
-        if (!t) throw new AppError(404, 'tenant_not_found');
-        if (t.status === 'terminated') throw new AppError(409, 'tenant_terminated');
-        if (t.status === status) throw new AppError(409, 'status_unchanged');
-        await tx.execute(`UPDATE tenants SET status = $2, updated_at = now() WHERE id = $1`, [tenantId, status]);
-        await audit.record(tx, { tenantId: null, actor, action: 'platform.tenant.status', objectType: 'tenant', objectId: tenantId, details: { before: t.status, after: status, reason }, meta });
-        await tx.actAsTenant(tenantId);
-        await access.recordStatusChange(tx, tenantId, actor, t.status, status, reason);
-        await audit.record(tx, { tenantId, actor, action: 'tenant.status', objectType: 'tenant', objectId: tenantId, details: { before: t.status, after: status, reason }, meta });
-        return view(await tx.one(`SELECT * FROM tenants WHERE id = $1`, [tenantId]));
-      });
+      return ctx.db.platform((tx) => setStatusTx(tx, actor, tenantId, status, reason, meta));
     },
+
+    setStatusTx,
 
     async existsLive(tx: Tx, uscc: string): Promise<{ id: string; name: string; status: string } | undefined> {
       return tx.maybeOne(`SELECT id, name, status FROM tenants WHERE uscc = $1 AND status <> 'terminated'`, [uscc]);

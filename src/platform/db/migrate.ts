@@ -24,6 +24,7 @@ export const APPEND_ONLY_TABLES = [
   'incident_events',
   'incident_notices',
   'training_attempts',
+  'audit_anchors',
 ];
 
 /** Tables that are not tenant data and carry no RLS policy, only bookkeeping the app cannot touch. */

@@ -5,6 +5,7 @@ import { api, downloadFile } from '../../api';
 import ProblemAlert from '../../components/ProblemAlert';
 import { testId } from '../../testid';
 import { showDateTime } from '../../format';
+import { DismissModal } from './IncidentsPage';
 
 export interface AlertItem {
   id: string;
@@ -47,11 +48,12 @@ export default function AuditAlertsPage({ canDecide }: { canDecide: boolean }) {
   const [verify, setVerify] = useState<{ ok: boolean; chains: Array<{ count: number; brokenAt?: number; reason?: string }> } | null>(null);
   const [error, setError] = useState<unknown>(null);
 
+  const [dismissing, setDismissing] = useState<AlertItem | null>(null);
+  // Auditors see the incident notices too; the alert list (and its decisions) is for tenant admins.
   const loadAlerts = useCallback(async () => {
-    if (!canDecide) return;
     try {
-      setAlerts((await api.get<{ items: AlertItem[] }>('/security/alerts')).items);
       setNotices((await api.get<{ items: typeof notices }>('/security/incident-notices')).items);
+      if (canDecide) setAlerts((await api.get<{ items: AlertItem[] }>('/security/alerts')).items);
     } catch (e) {
       setError(e);
     }
@@ -66,12 +68,14 @@ export default function AuditAlertsPage({ canDecide }: { canDecide: boolean }) {
   useEffect(() => void loadAlerts(), [loadAlerts]);
   useEffect(() => void loadEvents(), [loadEvents]);
 
-  const decide = async (id: string, action: 'acknowledge' | 'dismiss' | 'escalate') => {
+  const decide = async (id: string, action: 'acknowledge' | 'dismiss' | 'escalate', note?: string): Promise<boolean> => {
     try {
-      await api.post(`/security/alerts/${id}/${action}`, {});
+      await api.post(`/security/alerts/${id}/${action}`, note ? { note } : {});
       await loadAlerts();
+      return true;
     } catch (e) {
       setError(e);
+      return false;
     }
   };
   const search = (f: Filters) => {
@@ -112,7 +116,7 @@ export default function AuditAlertsPage({ canDecide }: { canDecide: boolean }) {
                   a.status === 'open' || a.status === 'acknowledged' ? (
                     <Space>
                       {a.status === 'open' ? <Button size="small" onClick={() => void decide(a.id, 'acknowledge')}>{t('security.audit.acknowledge')}</Button> : null}
-                      <Button size="small" onClick={() => void decide(a.id, 'dismiss')}>{t('security.audit.dismiss')}</Button>
+                      <Button size="small" onClick={() => setDismissing(a)} data-testid="alert-dismiss">{t('security.audit.dismiss')}</Button>
                       <Button size="small" danger onClick={() => void decide(a.id, 'escalate')}>{t('security.audit.escalate')}</Button>
                     </Space>
                   ) : null,
@@ -121,6 +125,7 @@ export default function AuditAlertsPage({ canDecide }: { canDecide: boolean }) {
           />
         </Card>
       ) : null}
+      <DismissModal alert={dismissing} onClose={() => setDismissing(null)} onSubmit={(note) => decide(dismissing!.id, 'dismiss', note)} />
       <Card
         title={t('security.audit.log')}
         extra={

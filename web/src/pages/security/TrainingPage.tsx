@@ -6,6 +6,7 @@ import { api } from '../../api';
 import { useAuth } from '../../auth';
 import ProblemAlert from '../../components/ProblemAlert';
 import { showDate } from '../../format';
+import TrainingGatesCard from './TrainingGatesCard';
 
 interface Assignment {
   id: string;
@@ -43,11 +44,14 @@ export default function TrainingPage() {
   const [overdue, setOverdue] = useState<Overdue[]>([]);
   const [courses, setCourses] = useState<Array<{ id: string; title: string; assigned: number; completed: number }>>([]);
   const [error, setError] = useState<unknown>(null);
+  const [gated, setGated] = useState<Array<{ permission: string; course: string }>>([]);
   const [form] = Form.useForm<CourseForm>();
 
   const load = useCallback(async () => {
     try {
       setMine((await api.get<{ items: Assignment[] }>('/security/training/mine')).items);
+      // Permissions a training gate still withholds from me.
+      setGated((await api.get<{ trainingRequired?: Array<{ permission: string; course: string }> }>('/access/me')).trainingRequired ?? []);
       if (isAdmin) {
         setOverdue((await api.get<{ items: Overdue[] }>('/security/training/overdue')).items);
         setCourses((await api.get<{ items: typeof courses }>('/security/training/courses')).items);
@@ -84,6 +88,9 @@ export default function TrainingPage() {
     <Space direction="vertical" size="large" style={{ width: '100%' }}>
       <Typography.Title level={3}>{t('security.training.title')}</Typography.Title>
       {error ? <ProblemAlert error={error} extraErrors={[]} onClose={() => setError(null)} /> : null}
+      {gated.map((g) => (
+        <Alert key={g.permission} type="warning" showIcon data-testid="training-required" message={t('security.ops.trainingRequired', { course: g.course, permission: t(`perms.${g.permission}`, { defaultValue: g.permission }) })} />
+      ))}
       {mine.length === 0 ? <Typography.Text type="secondary">{t('security.training.none')}</Typography.Text> : null}
       {mine.map((a) => (
         <Card key={a.id} title={a.title} extra={a.completedAt ? <Tag color="green">{t('security.training.done', { score: a.score })}</Tag> : a.overdue ? <Tag color="red">{t('security.training.overdue')}</Tag> : <Tag>{t('security.training.due', { date: showDate(a.dueAt) })}</Tag>}>
@@ -134,6 +141,7 @@ export default function TrainingPage() {
               { title: t('security.training.progress'), render: (_, c: { assigned: number; completed: number }) => `${c.completed} / ${c.assigned}` },
             ]} />
           </Card>
+          <TrainingGatesCard courses={courses} />
           <Card title={t('security.training.create')}>
             <Form<CourseForm> form={form} layout="vertical" onFinish={(v) => void create(v)} initialValues={{ passScore: 80, questions: [{ question: '', options: '', answer: 1 }] }}>
               <Form.Item name="title" label={t('security.training.course')} rules={[{ required: true, message: t('security.training.course') }]}>
