@@ -26,6 +26,7 @@ import { decide, effective, type AccessFacts, type Decision } from './policy.js'
 import { accessRepo as repo, type AccessUserRow, type RoleRow } from './repo.js';
 import { accessMail } from './mail.js';
 import { overreachAudit } from './overreach.js';
+import { apiKeysService } from './apikeys.js';
 
 export const INVITATION_TTL_DAYS = 7;
 
@@ -75,6 +76,7 @@ const roleView = (r: RoleRow & { user_count?: number }) => ({
 });
 
 function actorOfAuth(auth: Auth): Actor {
+  if (auth.apiKey) return { kind: 'api_key', id: auth.apiKey.id, label: auth.apiKey.name, onBehalfOf: auth.user.id };
   return { kind: auth.user.kind === 'platform' ? 'platform_user' : 'tenant_user', id: auth.user.id, label: auth.user.email };
 }
 
@@ -89,6 +91,7 @@ const sortPerms = (ps: Iterable<string>) => [...new Set(ps)].sort();
 export function accessService(ctx: AppContext) {
   const { db } = ctx;
   const overreach = overreachAudit(ctx);
+  const apiKeys = apiKeysService(ctx, { actorOfAuth, tenantOfAuth });
 
   async function entitlementsOf(tx: Tx, tenantId: string): Promise<EntitlementsView> {
     const e = await repo.entitlements(tx, tenantId);
@@ -101,6 +104,18 @@ export function accessService(ctx: AppContext) {
     const f = await repo.facts(tx, tenantId, userId);
     if (!f) return { tenantStatus: 'terminated', modules: [], grants: [], userActive: false };
     return { tenantStatus: f.status, modules: f.modules ?? [], grants: f.grants ?? [], userActive: f.user_status === 'active' };
+  }
+
+  /**
+   * The facts of a request's caller: a user's roles, or, for an API key, the key's role (and nothing once the
+   * key is revoked, expired, its role deleted or the tenant lost api_access); the user's status either way.
+   */
+  async function callerFactsTx(tx: Tx, tenantId: string, auth: Auth): Promise<AccessFacts> {
+    const f = await factsTx(tx, tenantId, auth.user.id);
+    if (!auth.apiKey) return f;
+    const k = await apiKeys.keyGrantsTx(tx, tenantId, auth.apiKey.id);
+    const live = k.live && f.modules.includes('api_access');
+    return { ...f, grants: live ? k.grants : [], userActive: f.userActive && live };
   }
 
   async function seedTenant(tx: Tx, tenantId: string): Promise<void> {
@@ -302,6 +317,7 @@ export function accessService(ctx: AppContext) {
   }
 
   return {
+    ...apiKeys,
     seedTenant,
     applyDataScope,
     applySystemScope,
@@ -339,33 +355,34 @@ export function accessService(ctx: AppContext) {
       if (auth.user.kind !== 'tenant' || !auth.tenant) return { allowed: false, reason: 'permission_denied' };
       const tenantId = auth.tenant.id;
       return db.tenant(tenantId, async (tx) => {
-        const d = decide(await factsTx(tx, tenantId, auth.user.id), perm);
-        if (d.allowed) await overreach.trackUse(tx, tenantId, auth.user.id, perm);
+        const d = decide(await callerFactsTx(tx, tenantId, auth), perm);
+        // A key's use is not its creator's use (the over-reach audit looks at people).
+        if (d.allowed && !auth.apiKey) await overreach.trackUse(tx, tenantId, auth.user.id, perm);
         return d;
       });
     },
     /** Same, inside the caller's tenant transaction (for other modules' services). */
     async checkTx(tx: Tx, auth: Auth, perm: string): Promise<Decision> {
       if (auth.user.kind !== 'tenant' || !auth.tenant) return { allowed: false, reason: 'permission_denied' };
-      const d = decide(await factsTx(tx, auth.tenant.id, auth.user.id), perm);
-      if (d.allowed) await overreach.trackUse(tx, auth.tenant.id, auth.user.id, perm);
+      const d = decide(await callerFactsTx(tx, auth.tenant.id, auth), perm);
+      if (d.allowed && !auth.apiKey) await overreach.trackUse(tx, auth.tenant.id, auth.user.id, perm);
       return d;
     },
     async can(auth: Auth, perm: Permission): Promise<boolean> {
       if (auth.user.kind !== 'tenant' || !auth.tenant) return false;
       const tenantId = auth.tenant.id;
-      return decide(await db.tenant(tenantId, (tx) => factsTx(tx, tenantId, auth.user.id)), perm).allowed;
+      return decide(await db.tenant(tenantId, (tx) => callerFactsTx(tx, tenantId, auth)), perm).allowed;
     },
     async effectivePermissions(auth: Auth): Promise<Permission[]> {
       if (auth.user.kind !== 'tenant' || !auth.tenant) return [];
       const tenantId = auth.tenant.id;
-      return effective(await db.tenant(tenantId, (tx) => factsTx(tx, tenantId, auth.user.id)));
+      return effective(await db.tenant(tenantId, (tx) => callerFactsTx(tx, tenantId, auth)));
     },
     /** The caller's access summary (permissions, entitlements, data clearance) for the UI. */
     async me(auth: Auth) {
       const tenantId = tenantOfAuth(auth);
       return db.tenant(tenantId, async (tx) => {
-        const f = await factsTx(tx, tenantId, auth.user.id);
+        const f = await callerFactsTx(tx, tenantId, auth);
         const ent = await entitlementsOf(tx, tenantId);
         const u = await repo.user(tx, tenantId, auth.user.id);
         return {
@@ -374,7 +391,8 @@ export function accessService(ctx: AppContext) {
           entitlements: { modules: ent.modules, seatLimit: ent.seatLimit, tier: ent.tier },
           clearance: u ? minLevel(u.clearance as Level, ent.tier) : 'public',
           scope: u?.scope ?? 'own',
-          roles: u?.role_keys ?? [],
+          roles: auth.apiKey ? [auth.apiKey.roleKey] : (u?.role_keys ?? []),
+          apiKey: auth.apiKey ? { id: auth.apiKey.id, name: auth.apiKey.name } : null,
         };
       });
     },
