@@ -104,7 +104,7 @@ export default function ApiKeys() {
         columns={[
           { title: t('access.apiKeys.name'), dataIndex: 'name' },
           { title: t('access.apiKeys.role'), render: (_, r) => roleLabel({ key: r.roleKey, name: r.roleName }) },
-          { title: t('access.apiKeys.prefix'), render: (_, r) => <Typography.Text code>{r.prefix}</Typography.Text> },
+          { title: t('access.apiKeys.prefix'), render: (_, r) => <Typography.Text code style={{ whiteSpace: 'nowrap' }}>{r.prefix}</Typography.Text> },
           { title: t('access.apiKeys.createdAt'), render: (_, r) => <span>{fmt.dateTime(r.createdAt)}<br /><Typography.Text type="secondary" style={{ fontSize: 12 }}>{r.createdBy.label}</Typography.Text></span> },
           { title: t('access.apiKeys.expiresAt'), render: (_, r) => (r.expiresAt ? fmt.dateTime(r.expiresAt) : t('access.apiKeys.never')) },
           {
@@ -171,6 +171,7 @@ export default function ApiKeys() {
         title={t('access.apiKeys.tokenTitle')}
         closable={false}
         maskClosable={false}
+        destroyOnHidden
         onCancel={() => setToken(null)}
         footer={[
           <Button key="copy" onClick={() => void copy()} data-testid="api-key-copy">{t('access.apiKeys.copy')}</Button>,
