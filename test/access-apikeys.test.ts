@@ -124,6 +124,21 @@ describe('access: API keys for integrations', () => {
     expect(me.permissions.sort()).toEqual(['contracts.download', 'contracts.view']);
   });
 
+  it('holds exactly what a signed-in user of the same built-in role holds', async () => {
+    for (const role of ['contract_manager', 'approver', 'signer', 'archivist', 'viewer', 'auditor']) {
+      const user = await addUser(env, B, `parity-${role}`, [role], { clearance: 'confidential', scope: 'tenant' });
+      const { token } = await createKey(B.admin, { name: `对照 ${role}`, roleId: B.roleIds[role] });
+      const asUser = (await user.client.get('/api/v1/access/me')).json() as { permissions: string[] };
+      const asKey = (await call(token, 'GET', '/api/v1/access/me')).json() as { permissions: string[] };
+      expect(asKey.permissions.sort(), role).toEqual(asUser.permissions.sort());
+      // …and the API answers alike for a write and a read.
+      const write = (await call(token, 'POST', '/api/v1/contracts', draft(`${role} 密钥起草`))).statusCode;
+      const userWrite = (await user.client.post('/api/v1/contracts', draft(`${role} 用户起草`))).statusCode;
+      expect(write, role).toBe(userWrite);
+      expect((await call(token, 'GET', '/api/v1/contracts')).statusCode, role).toBe((await user.client.get('/api/v1/contracts')).statusCode);
+    }
+  }, 120_000);
+
   it('refuses unknown, tampered, revoked and expired keys with a readable 401', async () => {
     expect((await call('pk_nonsense', 'GET', '/api/v1/contracts')).json()).toMatchObject({ status: 401, code: 'api_key_invalid' });
     const { key, token } = await createKey(A.admin, { name: '临时对账脚本', roleId: A.roleIds.viewer, expiresAt: new Date(Date.now() + 3 * 86400_000).toISOString() });

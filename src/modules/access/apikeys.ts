@@ -164,21 +164,21 @@ export interface ApiKeyDeps {
 export function apiKeysService(ctx: AppContext, deps: ApiKeyDeps) {
   const { db } = ctx;
 
-  function refuse(status: 401 | 403, code: string, tenantId: string | null, keyId: string | null, keyName: string | null, ip: string | null, onBehalfOf: string | null = null): never {
-    if (tenantId && keyId) {
-      // The request's transaction is gone when this is thrown; the refusal is recorded on its own.
-      void audit
-        .recordAlone(db, {
-          tenantId,
-          actor: { kind: 'api_key', id: keyId, label: keyName, onBehalfOf },
-          action: 'api_key.refused',
-          outcome: 'denied',
-          objectType: 'api_key',
-          objectId: keyId,
-          details: { reason: code },
-          meta: { ip },
-        })
-        .catch((err) => ctx.log.error({ err }, 'api key refusal audit failed'));
+  /** Records the refusal of a known key (its own transaction: the look-up's is done) and throws it. */
+  async function refuse(status: 401 | 403, code: string, tenantId: string, k: { id: string; name: string; created_by: string }, ip: string | null): Promise<never> {
+    try {
+      await audit.recordAlone(db, {
+        tenantId,
+        actor: { kind: 'api_key', id: k.id, label: k.name, onBehalfOf: k.created_by },
+        action: 'api_key.refused',
+        outcome: 'denied',
+        objectType: 'api_key',
+        objectId: k.id,
+        details: { reason: code },
+        meta: { ip },
+      });
+    } catch (err) {
+      ctx.log.error({ err }, 'api key refusal audit failed');
     }
     throw new AppError(status, code);
   }
@@ -309,7 +309,7 @@ export function apiKeysService(ctx: AppContext, deps: ApiKeyDeps) {
       });
       if (!found) throw new AppError(401, 'api_key_invalid');
       const { k, t, u, refusal } = found;
-      if (refusal) refuse(refusal.s, refusal.code, tenantId, k.id, k.name, ip, k.created_by);
+      if (refusal) await refuse(refusal.s, refusal.code, tenantId, k, ip);
       return {
         sessionId: k.id,
         csrfToken: '',
