@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, Client, adminClient, createTestEnv, type TestEnv } from './helpers.js';
+import { DEFAULT_POLICY, savePolicy } from '../src/modules/security/policy.js';
 import { addUser, provisionTenant, setEntitlements, setStatus, type TenantFixture } from './accessHelpers.js';
 
 const MODULES = ['drafting', 'approval', 'signing', 'archiving', 'api_access'];
@@ -205,6 +206,17 @@ describe('access: API keys for integrations', () => {
       await setEntitlements(operator, A.tenantId, { modules: MODULES, seatLimit: 10, tier: 'confidential' });
     }
     expect((await call(token, 'GET', '/api/v1/contracts')).statusCode).toBe(200);
+
+    // The tenant's IP allow-list applies to keys as to sessions.
+    await env.ctx.db.tenant(A.tenantId, (tx) => savePolicy(tx, A.tenantId, { ...DEFAULT_POLICY, ipAllowlist: ['203.0.113.0/24'] }, A.adminUserId));
+    try {
+      expect((await call(token, 'GET', '/api/v1/contracts', undefined, '203.0.113.10')).statusCode).toBe(200);
+      const outside = await call(token, 'GET', '/api/v1/contracts', undefined, '198.51.100.200');
+      expect(outside.statusCode).toBe(403);
+      expect(outside.json()).toMatchObject({ code: 'ip_not_allowed', detail: expect.stringContaining('198.51.100.200') });
+    } finally {
+      await env.ctx.db.tenant(A.tenantId, (tx) => savePolicy(tx, A.tenantId, DEFAULT_POLICY, A.adminUserId));
+    }
 
     // A custom role: narrowing it applies on the next request; deleting it leaves the key with nothing.
     const role = await A.admin.post('/api/v1/access/roles', { name: '数据同步（只读）', permissions: ['contracts.view'] });

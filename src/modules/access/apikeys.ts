@@ -166,6 +166,7 @@ export function apiKeysService(ctx: AppContext, deps: ApiKeyDeps) {
 
   /** Records the refusal of a known key (its own transaction: the look-up's is done) and throws it. */
   async function refuse(status: 401 | 403, code: string, tenantId: string, k: { id: string; name: string; created_by: string }, ip: string | null): Promise<never> {
+    const params = code === 'ip_not_allowed' ? { ip: ip ?? '' } : undefined;
     try {
       await audit.recordAlone(db, {
         tenantId,
@@ -180,7 +181,7 @@ export function apiKeysService(ctx: AppContext, deps: ApiKeyDeps) {
     } catch (err) {
       ctx.log.error({ err }, 'api key refusal audit failed');
     }
-    throw new AppError(status, code);
+    throw new AppError(status, code, params);
   }
 
   /** Revokes a key inside the caller's tenant transaction (also the incident module's containment step). */
