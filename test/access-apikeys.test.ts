@@ -142,6 +142,10 @@ describe('access: API keys for integrations', () => {
 
   it('refuses unknown, tampered, revoked and expired keys with a readable 401', async () => {
     expect((await call('pk_nonsense', 'GET', '/api/v1/contracts')).json()).toMatchObject({ status: 401, code: 'api_key_invalid' });
+    expect((await call('', 'GET', '/api/v1/contracts')).json().code).toBe('api_key_invalid');
+    // Another scheme (e.g. Basic added by a proxy) is not a key: the session cookie still decides.
+    const basic = await A.admin.get('/api/v1/contracts', { authorization: 'Basic cHJveHk6c2VjcmV0' });
+    expect(basic.statusCode).toBe(200);
     const { key, token } = await createKey(A.admin, { name: '临时对账脚本', roleId: A.roleIds.viewer, expiresAt: new Date(Date.now() + 3 * 86400_000).toISOString() });
     const flipped = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
     expect((await call(flipped, 'GET', '/api/v1/contracts')).json().code).toBe('api_key_invalid');

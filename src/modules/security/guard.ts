@@ -38,9 +38,10 @@ export function installAuth(app: App, security: SecurityService, now?: () => Dat
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (!req.url.startsWith('/api/')) return;
     // API keys: a bearer header wins over any cookie; no CSRF (no ambient credential is involved).
+    // Other schemes (e.g. Basic added by a proxy) are not ours and are ignored.
     const authorization = req.headers.authorization;
-    if (typeof authorization === 'string' && authorization.trim()) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (typeof authorization === 'string' && /^Bearer(\s|$)/i.test(authorization.trim())) {
+      const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
       if (!m || !apiKeys) throw new AppError(401, 'api_key_invalid');
       const auth = await apiKeys(m[1]!, req.ip ?? null, req.headers['user-agent'] ?? null);
       if (req.routeOptions.url && !apiKeyMayCall(req.routeOptions.url)) throw new AppError(403, 'api_key_route_not_allowed');
