@@ -56,7 +56,7 @@ describe('access: API keys for integrations', () => {
   afterAll(async () => env?.close());
 
   it('shows the token once and stores only its hash', async () => {
-    const { key, token } = await createKey(A.admin, { name: '金蝶 ERP 同步', roleId: A.roleIds.viewer });
+    const { key, token } = await createKey(A.admin, { name: '金蝶 ERP 同步', roleId: A.roleIds.viewer, reason: '财务每晚同步合同台账' });
     expect(token).toMatch(new RegExp(`^pk_${A.tenantId.replace(/-/g, '')}_[A-Za-z0-9_-]{43}$`));
     const secret = token.split('_').slice(2).join('_');
     expect(key).toMatchObject({ name: '金蝶 ERP 同步', roleKey: 'viewer', status: 'active', prefix: `pk_…_${secret.slice(0, 8)}…`, lastUsedAt: null });
@@ -75,8 +75,8 @@ describe('access: API keys for integrations', () => {
 
     // Creation is audited and in the permission history.
     expect((await auditRows(A.tenantId, 'api_key.create')).find((e) => e.object_id === key.id)).toMatchObject({ actor_kind: 'tenant_user', actor_id: A.adminUserId });
-    const history = (await A.admin.get('/api/v1/access/history?kind=api_key.create')).json() as { items: Array<{ subjectLabel: string; after: { role: string } }> };
-    expect(history.items[0]).toMatchObject({ subjectLabel: '金蝶 ERP 同步', after: { role: 'viewer' } });
+    const history = (await A.admin.get('/api/v1/access/history?kind=api_key.create')).json() as { items: Array<{ subjectLabel: string; after: { role: string }; reason: string }> };
+    expect(history.items[0]).toMatchObject({ subjectLabel: '金蝶 ERP 同步', after: { role: 'viewer' }, reason: '财务每晚同步合同台账' });
 
     // A second live key with the same name is refused; bad input saves nothing.
     const dup = await A.admin.post('/api/v1/access/api-keys', { name: '金蝶 ERP 同步', roleId: A.roleIds.viewer });
@@ -97,6 +97,10 @@ describe('access: API keys for integrations', () => {
     expect(denied.json()).toMatchObject({ code: 'permission_denied', detail: expect.stringContaining('contracts.create') });
     const denial = (await auditRows(A.tenantId, 'access.denied')).at(-1)!;
     expect(denial).toMatchObject({ actor_kind: 'api_key', actor_id: viewer.key.id, actor_label: '报表系统（只读）', on_behalf_of: A.adminUserId, outcome: 'denied', ip: '203.0.113.10' });
+    const denialRow = await env.ctx.db.tenant(A.tenantId, (tx) =>
+      tx.one<{ user_id: string; api_key_id: string; permission: string }>(`SELECT user_id, api_key_id, permission FROM denials WHERE tenant_id = $1 ORDER BY occurred_at DESC LIMIT 1`, [A.tenantId]),
+    );
+    expect(denialRow).toEqual({ user_id: A.adminUserId, api_key_id: viewer.key.id, permission: 'contracts.create' });
 
     const admin = await createKey(A.admin, { name: 'OA 集成', roleId: A.roleIds.tenant_admin });
     const created = await call(admin.token, 'POST', '/api/v1/contracts', draft('OA 推送的设备租赁合同'));

@@ -222,7 +222,7 @@ export function apiKeysService(ctx: AppContext, deps: ApiKeyDeps) {
     },
 
     /** Creates a key; the token is in this response only. The role may not hold more than its creator does. */
-    async createApiKey(auth: Auth, input: { name: string; roleId: string; expiresAt?: string | Date | null }, meta: RequestMeta): Promise<{ key: ApiKeyView; token: string }> {
+    async createApiKey(auth: Auth, input: { name: string; roleId: string; expiresAt?: string | Date | null; reason?: string }, meta: RequestMeta): Promise<{ key: ApiKeyView; token: string }> {
       const tenantId = deps.tenantOfAuth(auth);
       const name = input.name.trim().replace(/\s+/g, ' ');
       if (!name) throw fieldError('name', 'required');
@@ -246,7 +246,7 @@ export function apiKeysService(ctx: AppContext, deps: ApiKeyDeps) {
         const actor = deps.actorOfAuth(auth);
         await accessRepo.recordHistory(tx, {
           tenantId, actor, kind: 'api_key.create', subjectType: 'api_key', subjectId: id, subjectLabel: name,
-          before: null, after: { role: role.key, roleName: role.name, expiresAt: expiresAt?.toISOString() ?? null },
+          before: null, after: { role: role.key, roleName: role.name, expiresAt: expiresAt?.toISOString() ?? null }, reason: input.reason || null,
         });
         await audit.record(tx, { tenantId, actor, action: 'api_key.create', objectType: 'api_key', objectId: id, details: { name, role: role.key, expiresAt: expiresAt?.toISOString() ?? null }, meta });
         return { key: view((await apiKeysRepo.get(tx, tenantId, id))!, now), token };

@@ -181,7 +181,7 @@ export function accessRoutes(app: App, access: AccessService): void {
       schema: {
         tags,
         summary: 'Create an API key with a name, a role and an optional expiry; the token (pk_…) is returned once, only its hash is kept',
-        body: z.object({ name: text(80), roleId: uuid, expiresAt: z.iso.datetime({ offset: true }).nullish() }),
+        body: z.object({ name: text(80), roleId: uuid, expiresAt: z.iso.datetime({ offset: true }).nullish(), reason: note(500).optional() }),
       },
     },
     async (req, reply) => {

@@ -198,12 +198,13 @@ export function accessService(ctx: AppContext) {
     const tenantId = auth.tenant?.id;
     if (!tenantId) return;
     await db.tenant(tenantId, async (tx) => {
-      await repo.insertDenial(tx, tenantId, { userId: auth.user.id, ...d, ip: meta.ip ?? null });
+      await repo.insertDenial(tx, tenantId, { userId: auth.user.id, apiKeyId: auth.apiKey?.id ?? null, ...d, ip: meta.ip ?? null });
       await audit.record(tx, {
         tenantId, actor: actorOfAuth(auth), action: 'access.denied', outcome: 'denied', objectType: d.objectType ?? null, objectId: d.objectId ?? null,
         details: { permission: d.permission ?? null, level: d.level ?? null, reason: d.reason }, meta,
       });
-      await overreach.checkSpike(tx, tenantId, auth.user.id, auth.user.email);
+      // Spikes are per person; a key's bursts of denials raise the security module's repeated_denials alert (actor = key).
+      if (!auth.apiKey) await overreach.checkSpike(tx, tenantId, auth.user.id, auth.user.email);
     });
   }
 

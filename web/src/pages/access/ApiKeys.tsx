@@ -14,6 +14,7 @@ interface CreateForm {
   name: string;
   roleId: string;
   expiresAt?: Dayjs | null;
+  reason?: string;
 }
 
 /** API keys of the tenant (api_keys.manage): list, create (token shown once), revoke with a reason. */
@@ -49,13 +50,13 @@ export default function ApiKeys() {
   const submit = async (v: CreateForm) => {
     try {
       setFormError(null);
-      const res = await accessApi.createApiKey({ name: v.name, roleId: v.roleId, expiresAt: v.expiresAt ? v.expiresAt.endOf('day').toISOString() : null });
+      const res = await accessApi.createApiKey({ name: v.name, roleId: v.roleId, expiresAt: v.expiresAt ? v.expiresAt.endOf('day').toISOString() : null, reason: v.reason?.trim() || undefined });
       setCreating(false);
       form.resetFields();
       setToken({ name: res.key.name, token: res.token });
       await load();
     } catch (e) {
-      applyFieldErrors(form, e, ['name', 'roleId', 'expiresAt']);
+      applyFieldErrors(form, e, ['name', 'roleId', 'expiresAt', 'reason']);
       setFormError(e);
     }
   };
@@ -162,6 +163,9 @@ export default function ApiKeys() {
           </Form.Item>
           <Form.Item name="expiresAt" label={t('access.apiKeys.expiresAt')} extra={t('access.apiKeys.expiryHelp')}>
             <DatePicker style={{ width: '100%' }} data-testid="api-key-expiry" disabledDate={(d) => d.isBefore(dayjs(), 'day')} />
+          </Form.Item>
+          <Form.Item name="reason" label={t('access.apiKeys.reason')} rules={[{ max: 500 }]}>
+            <Input.TextArea data-testid="api-key-reason" rows={2} placeholder={t('access.apiKeys.reasonPlaceholder')} />
           </Form.Item>
         </Form>
       </Modal>

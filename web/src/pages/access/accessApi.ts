@@ -211,7 +211,7 @@ export const accessApi = {
     return `/api/v1/${platform ? 'platform/access/history' : 'access/history'}?${p.toString()}`;
   },
   apiKeys: () => api.get<{ items: ApiKey[]; roles: ApiKeyRole[] }>('/access/api-keys'),
-  createApiKey: (body: { name: string; roleId: string; expiresAt?: string | null }) => api.post<{ key: ApiKey; token: string }>('/access/api-keys', body),
+  createApiKey: (body: { name: string; roleId: string; expiresAt?: string | null; reason?: string }) => api.post<{ key: ApiKey; token: string }>('/access/api-keys', body),
   revokeApiKey: (id: string, reason?: string) => api.post<ApiKey>(`/access/api-keys/${id}/revoke`, { reason: reason || undefined }),
   // operator
   tenantAccess: (id: string) => api.get<TenantAccess>(`/platform/tenants/${id}/access`),
