@@ -42,6 +42,7 @@ describe('API keys in the browser', () => {
     await page.getByTestId('api-key-name').fill('金蝶 ERP 同步');
     await page.getByTestId('api-key-role').click();
     await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option').filter({ hasText: '查看者' }).first().click();
+    await page.getByTestId('api-key-reason').fill('财务每晚同步合同台账');
     await page.getByTestId('api-key-submit').click();
 
     const tokenBox = page.getByTestId('api-key-token');
