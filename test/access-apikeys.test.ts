@@ -56,7 +56,10 @@ describe('access: API keys for integrations', () => {
   afterAll(async () => env?.close());
 
   it('shows the token once and stores only its hash', async () => {
-    const { key, token } = await createKey(A.admin, { name: '金蝶 ERP 同步', roleId: A.roleIds.viewer, reason: '财务每晚同步合同台账' });
+    const res = await A.admin.post('/api/v1/access/api-keys', { name: '金蝶 ERP 同步', roleId: A.roleIds.viewer, reason: '财务每晚同步合同台账' });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const { key, token } = res.json() as { key: KeyView; token: string };
     expect(token).toMatch(new RegExp(`^pk_${A.tenantId.replace(/-/g, '')}_[A-Za-z0-9_-]{43}$`));
     const secret = token.split('_').slice(2).join('_');
     expect(key).toMatchObject({ name: '金蝶 ERP 同步', roleKey: 'viewer', status: 'active', prefix: `pk_…_${secret.slice(0, 8)}…`, lastUsedAt: null });

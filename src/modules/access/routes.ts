@@ -185,7 +185,9 @@ export function accessRoutes(app: App, access: AccessService): void {
       },
     },
     async (req, reply) => {
-      reply.status(201).send(await access.createApiKey(authOf(req), req.body, req.meta));
+      const created = await access.createApiKey(authOf(req), req.body, req.meta);
+      // The token is a secret shown once: no cache may keep it.
+      reply.status(201).header('Cache-Control', 'no-store').send(created);
     },
   );
   app.post(
