@@ -36,7 +36,7 @@ export type Services = ReturnType<typeof createServices>;
 export async function buildApp(ctx: AppContext): Promise<{ app: App; services: Services }> {
   const services = createServices(ctx);
   const app = await buildHttp(ctx);
-  installAuth(app, services.security, () => ctx.now());
+  installAuth(app, services.security, () => ctx.now(), (token, ip, ua) => services.access.resolveApiKey(token, ip, ua));
   installTenantRateLimit(app, ctx);
   installAccess(app, services.access);
   securityRoutes(app, ctx, services.security);

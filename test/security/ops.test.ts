@@ -75,15 +75,39 @@ describe('anomaly detection, alerts and incidents', () => {
     expect((await plain.get('/api/v1/security/alerts')).statusCode).toBe(403);
   });
 
-  it('flags an API key used from a new address, not a known one', async () => {
-    await record(A.tenantId, 1, { actor: 'key-1', kind: 'api_key', action: 'contract.list', ip: '203.0.113.1' });
+  it('flags an API key used from a new address, not a known one (real key calls)', async () => {
+    // Tenant A gets the API access module; its admin creates a key and an integration calls with it.
+    const admin = await env.ctx.db.platform(async (tx) => {
+      await tx.actAsTenant(A.tenantId);
+      await env.services.access.seedTenant(tx, A.tenantId);
+      const u = await tx.one<{ id: string }>(`SELECT id FROM users WHERE tenant_id = $1 AND email = $2`, [A.tenantId, adminAEmail]);
+      const r = await tx.one<{ id: string }>(`SELECT id FROM roles WHERE tenant_id = $1 AND key = 'tenant_admin'`, [A.tenantId]);
+      await tx.execute(`INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)`, [A.tenantId, u.id, r.id]);
+      return { roleId: r.id };
+    });
+    const ent = await officer.request('PUT', `/api/v1/platform/tenants/${A.tenantId}/entitlements`, { modules: ['drafting', 'api_access'], seatLimit: 10, tier: 'internal', reason: '开通 API 接入' });
+    expect(ent.statusCode).toBe(200);
+    const created = await adminA.post('/api/v1/access/api-keys', { name: 'ERP 对接', roleId: admin.roleId });
+    expect(created.statusCode).toBe(201);
+    const { key, token } = created.json() as { key: { id: string }; token: string };
+    const callFrom = async (ip: string) => {
+      const r = await env.app.inject({ method: 'GET', url: '/api/v1/contracts', remoteAddress: ip, headers: { authorization: `Bearer ${token}` } });
+      expect(r.statusCode).toBe(200);
+    };
+
+    await callFrom('203.0.113.1');
     await scan();
-    await record(A.tenantId, 2, { actor: 'key-1', kind: 'api_key', action: 'contract.list', ip: '203.0.113.1' });
+    await callFrom('203.0.113.1');
+    await callFrom('203.0.113.1');
     expect((await scan()).alerts).toBe(0);
-    await record(A.tenantId, 1, { actor: 'key-1', kind: 'api_key', action: 'contract.list', ip: '192.0.2.99' });
+    await callFrom('192.0.2.99');
     expect((await scan()).alerts).toBe(1);
-    const ips = (await alertsOf(adminA)).filter((a) => a.rule === 'api_key_new_ip').map((a) => (a.summary as { ip?: string }).ip).sort();
-    expect(ips).toEqual(['192.0.2.99', '203.0.113.1']);
+    // Back to the known address: not new.
+    await callFrom('203.0.113.1');
+    expect((await scan()).alerts).toBe(0);
+    const raised = (await alertsOf(adminA)).filter((a) => a.rule === 'api_key_new_ip');
+    expect(raised.map((a) => (a.summary as { ip?: string }).ip).sort()).toEqual(['192.0.2.99', '203.0.113.1']);
+    expect(raised.every((a) => a.actor.id === key.id)).toBe(true);
   });
 
   it('flags sign-ins outside working hours in the tenant’s time zone', async () => {

@@ -19,6 +19,7 @@ import AccessHistory from './pages/access/History';
 import AccessRequests from './pages/access/Requests';
 import AccessRoles from './pages/access/Roles';
 import AccessUsers from './pages/access/Users';
+import AccessApiKeys from './pages/access/ApiKeys';
 import PermissionRequestQueue from './pages/platform/PermissionRequestQueue';
 import TenantAccessDetail from './pages/platform/TenantAccessDetail';
 import TenantAccessList from './pages/platform/TenantAccessList';
@@ -125,6 +126,7 @@ export default function App() {
           <Route path="access/departments" element={<AccessDepartments />} />
           <Route path="access/requests" element={<AccessRequests />} />
           <Route path="access/history" element={<AccessHistory />} />
+          <Route path="access/api-keys" element={<AccessApiKeys />} />
           <Route path="contracts" element={<ContractList />} />
           <Route path="contracts/new" element={<ContractNew />} />
           <Route path="contracts/dashboard" element={<ContractDashboard />} />

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import {
   AlertOutlined, ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, FileProtectOutlined, FileTextOutlined,
-  HistoryOutlined, HomeOutlined, ReadOutlined, SafetyOutlined, SettingOutlined, TeamOutlined,
+  HistoryOutlined, HomeOutlined, KeyOutlined, ReadOutlined, SafetyOutlined, SettingOutlined, TeamOutlined,
 } from '@ant-design/icons';
 import { rolesOf } from './pages/platform/pageRoles';
 
@@ -15,6 +15,8 @@ export interface NavItem {
   labelKey: string;
   icon: ReactNode;
   roles?: string[];
+  /** Shown only to tenant users who hold this permission now (from /api/v1/access/me); the API enforces it anyway. */
+  permission?: string;
 }
 
 export const tenantNav: NavItem[] = [
@@ -28,6 +30,7 @@ export const tenantNav: NavItem[] = [
   { key: 'access-requests', path: '/tenant/access/requests', labelKey: 'access.nav.requests', icon: <FileProtectOutlined />, roles: ['tenant_admin'] },
   { key: 'access-history', path: '/tenant/access/history', labelKey: 'access.nav.history', icon: <HistoryOutlined />, roles: ['tenant_admin', 'auditor'] },
   { key: 'access-reports', path: '/tenant/access/reports', labelKey: 'access.nav.reports', icon: <AlertOutlined />, roles: ['tenant_admin', 'auditor'] },
+  { key: 'access-api-keys', path: '/tenant/access/api-keys', labelKey: 'access.nav.apiKeys', icon: <KeyOutlined />, permission: 'api_keys.manage' },
   // security
   { key: 'security', path: '/tenant/security', labelKey: 'security.nav.security', icon: <SafetyOutlined /> },
   { key: 'security-training', path: '/tenant/security/training', labelKey: 'security.nav.training', icon: <ReadOutlined /> },

@@ -208,10 +208,10 @@ export const accessRepo = {
       ],
     );
   },
-  insertDenial(tx: Tx, tenantId: string, d: { userId: string | null; permission?: string | null; level?: string | null; reason: string; objectType?: string | null; objectId?: string | null; ip?: string | null }) {
+  insertDenial(tx: Tx, tenantId: string, d: { userId: string | null; apiKeyId?: string | null; permission?: string | null; level?: string | null; reason: string; objectType?: string | null; objectId?: string | null; ip?: string | null }) {
     return tx.execute(
-      `INSERT INTO denials (tenant_id, id, user_id, permission, level, reason, object_type, object_id, ip) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-      [tenantId, crypto.randomUUID(), d.userId, d.permission ?? null, d.level ?? null, d.reason, d.objectType ?? null, d.objectId ?? null, d.ip ?? null],
+      `INSERT INTO denials (tenant_id, id, user_id, permission, level, reason, object_type, object_id, ip, api_key_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+      [tenantId, crypto.randomUUID(), d.userId, d.permission ?? null, d.level ?? null, d.reason, d.objectType ?? null, d.objectId ?? null, d.ip ?? null, d.apiKeyId ?? null],
     );
   },
 };

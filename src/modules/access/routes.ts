@@ -178,6 +178,33 @@ export function accessRoutes(app: App, access: AccessService): void {
     },
   );
 
+  // API keys (module api_access). The token is in the create response only; keys cannot manage keys.
+  const manageKeys = requirePermission('api_keys.manage');
+  app.get('/api/v1/access/api-keys', { preHandler: manageKeys, schema: { tags, summary: 'API keys of your tenant (prefix, role, expiry, last use and address, status) and the roles a new key may get' } }, async (req) =>
+    access.listApiKeys(authOf(req)),
+  );
+  app.post(
+    '/api/v1/access/api-keys',
+    {
+      preHandler: manageKeys,
+      schema: {
+        tags,
+        summary: 'Create an API key with a name, a role and an optional expiry; the token (pk_…) is returned once, only its hash is kept',
+        body: z.object({ name: text(80), roleId: uuid, expiresAt: z.iso.datetime({ offset: true }).nullish(), reason: note(500).optional() }),
+      },
+    },
+    async (req, reply) => {
+      const created = await access.createApiKey(authOf(req), req.body, req.meta);
+      // The token is a secret shown once: no cache may keep it.
+      reply.status(201).header('Cache-Control', 'no-store').send(created);
+    },
+  );
+  app.post(
+    '/api/v1/access/api-keys/:id/revoke',
+    { preHandler: manageKeys, schema: { tags, summary: 'Revoke an API key (it stops working on its next request)', params: idParam, body: z.object({ reason: note(500).optional() }).nullish() } },
+    async (req) => access.revokeApiKey(authOf(req), req.params.id, req.body?.reason || null, req.meta),
+  );
+
   app.get('/api/v1/access/history', { preHandler: [requirePermission('audit.view'), csvExport], schema: { tags, summary: 'Permission history of your tenant (JSON or CSV)', querystring: historyQuery } }, async (req, reply) =>
     sendHistory(
       reply,

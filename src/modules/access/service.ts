@@ -26,6 +26,7 @@ import { decide, effective, type AccessFacts, type Decision } from './policy.js'
 import { accessRepo as repo, type AccessUserRow, type RoleRow } from './repo.js';
 import { accessMail } from './mail.js';
 import { overreachAudit } from './overreach.js';
+import { apiKeysService } from './apikeys.js';
 
 export const INVITATION_TTL_DAYS = 7;
 
@@ -75,6 +76,7 @@ const roleView = (r: RoleRow & { user_count?: number }) => ({
 });
 
 function actorOfAuth(auth: Auth): Actor {
+  if (auth.apiKey) return { kind: 'api_key', id: auth.apiKey.id, label: auth.apiKey.name, onBehalfOf: auth.user.id };
   return { kind: auth.user.kind === 'platform' ? 'platform_user' : 'tenant_user', id: auth.user.id, label: auth.user.email };
 }
 
@@ -89,6 +91,7 @@ const sortPerms = (ps: Iterable<string>) => [...new Set(ps)].sort();
 export function accessService(ctx: AppContext) {
   const { db } = ctx;
   const overreach = overreachAudit(ctx);
+  const apiKeys = apiKeysService(ctx, { actorOfAuth, tenantOfAuth });
 
   async function entitlementsOf(tx: Tx, tenantId: string): Promise<EntitlementsView> {
     const e = await repo.entitlements(tx, tenantId);
@@ -103,6 +106,18 @@ export function accessService(ctx: AppContext) {
     const trainingGaps: Record<string, { courseId: string; title: string }> = {};
     for (const g of await repo.trainingGaps(tx, tenantId, userId)) trainingGaps[g.permission] ??= { courseId: g.course_id, title: g.title };
     return { tenantStatus: f.status, modules: f.modules ?? [], grants: f.grants ?? [], userActive: f.user_status === 'active', trainingGaps };
+  }
+
+  /**
+   * The facts of a request's caller: a user's roles, or, for an API key, the key's role (and nothing once the
+   * key is revoked, expired, its role deleted or the tenant lost api_access); the user's status either way.
+   */
+  async function callerFactsTx(tx: Tx, tenantId: string, auth: Auth): Promise<AccessFacts> {
+    const f = await factsTx(tx, tenantId, auth.user.id);
+    if (!auth.apiKey) return f;
+    const k = await apiKeys.keyGrantsTx(tx, tenantId, auth.apiKey.id);
+    const live = k.live && f.modules.includes('api_access');
+    return { ...f, grants: live ? k.grants : [], userActive: f.userActive && live };
   }
 
   async function seedTenant(tx: Tx, tenantId: string): Promise<void> {
@@ -185,12 +200,13 @@ export function accessService(ctx: AppContext) {
     const tenantId = auth.tenant?.id;
     if (!tenantId) return;
     await db.tenant(tenantId, async (tx) => {
-      await repo.insertDenial(tx, tenantId, { userId: auth.user.id, ...d, ip: meta.ip ?? null });
+      await repo.insertDenial(tx, tenantId, { userId: auth.user.id, apiKeyId: auth.apiKey?.id ?? null, ...d, ip: meta.ip ?? null });
       await audit.record(tx, {
         tenantId, actor: actorOfAuth(auth), action: 'access.denied', outcome: 'denied', objectType: d.objectType ?? null, objectId: d.objectId ?? null,
         details: { permission: d.permission ?? null, level: d.level ?? null, reason: d.reason }, meta,
       });
-      await overreach.checkSpike(tx, tenantId, auth.user.id, auth.user.email);
+      // Spikes are per person; a key's bursts of denials raise the security module's repeated_denials alert (actor = key).
+      if (!auth.apiKey) await overreach.checkSpike(tx, tenantId, auth.user.id, auth.user.email);
     });
   }
 
@@ -304,6 +320,7 @@ export function accessService(ctx: AppContext) {
   }
 
   return {
+    ...apiKeys,
     seedTenant,
     applyDataScope,
     applySystemScope,
@@ -341,33 +358,34 @@ export function accessService(ctx: AppContext) {
       if (auth.user.kind !== 'tenant' || !auth.tenant) return { allowed: false, reason: 'permission_denied' };
       const tenantId = auth.tenant.id;
       return db.tenant(tenantId, async (tx) => {
-        const d = decide(await factsTx(tx, tenantId, auth.user.id), perm);
-        if (d.allowed) await overreach.trackUse(tx, tenantId, auth.user.id, perm);
+        const d = decide(await callerFactsTx(tx, tenantId, auth), perm);
+        // A key's use is not its creator's use (the over-reach audit looks at people).
+        if (d.allowed && !auth.apiKey) await overreach.trackUse(tx, tenantId, auth.user.id, perm);
         return d;
       });
     },
     /** Same, inside the caller's tenant transaction (for other modules' services). */
     async checkTx(tx: Tx, auth: Auth, perm: string): Promise<Decision> {
       if (auth.user.kind !== 'tenant' || !auth.tenant) return { allowed: false, reason: 'permission_denied' };
-      const d = decide(await factsTx(tx, auth.tenant.id, auth.user.id), perm);
-      if (d.allowed) await overreach.trackUse(tx, auth.tenant.id, auth.user.id, perm);
+      const d = decide(await callerFactsTx(tx, auth.tenant.id, auth), perm);
+      if (d.allowed && !auth.apiKey) await overreach.trackUse(tx, auth.tenant.id, auth.user.id, perm);
       return d;
     },
     async can(auth: Auth, perm: Permission): Promise<boolean> {
       if (auth.user.kind !== 'tenant' || !auth.tenant) return false;
       const tenantId = auth.tenant.id;
-      return decide(await db.tenant(tenantId, (tx) => factsTx(tx, tenantId, auth.user.id)), perm).allowed;
+      return decide(await db.tenant(tenantId, (tx) => callerFactsTx(tx, tenantId, auth)), perm).allowed;
     },
     async effectivePermissions(auth: Auth): Promise<Permission[]> {
       if (auth.user.kind !== 'tenant' || !auth.tenant) return [];
       const tenantId = auth.tenant.id;
-      return effective(await db.tenant(tenantId, (tx) => factsTx(tx, tenantId, auth.user.id)));
+      return effective(await db.tenant(tenantId, (tx) => callerFactsTx(tx, tenantId, auth)));
     },
     /** The caller's access summary (permissions, entitlements, data clearance) for the UI. */
     async me(auth: Auth) {
       const tenantId = tenantOfAuth(auth);
       return db.tenant(tenantId, async (tx) => {
-        const f = await factsTx(tx, tenantId, auth.user.id);
+        const f = await callerFactsTx(tx, tenantId, auth);
         const ent = await entitlementsOf(tx, tenantId);
         const u = await repo.user(tx, tenantId, auth.user.id);
         return {
@@ -380,7 +398,8 @@ export function accessService(ctx: AppContext) {
           entitlements: { modules: ent.modules, seatLimit: ent.seatLimit, tier: ent.tier },
           clearance: u ? minLevel(u.clearance as Level, ent.tier) : 'public',
           scope: u?.scope ?? 'own',
-          roles: u?.role_keys ?? [],
+          roles: auth.apiKey ? [auth.apiKey.roleKey] : (u?.role_keys ?? []),
+          apiKey: auth.apiKey ? { id: auth.apiKey.id, name: auth.apiKey.name } : null,
         };
       });
     },

@@ -20,11 +20,34 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 let clock: () => Date = () => new Date();
 
-export function installAuth(app: App, security: SecurityService, now?: () => Date): void {
+/** Resolves an API key token into an Auth, or throws a readable 401/403 (access module: resolveApiKey). */
+export type ApiKeyResolver = (token: string, ip: string | null, userAgent: string | null) => Promise<Auth>;
+
+/**
+ * What an API key may call: the tenant's business API. Sign-in, the caller's own account (factors, sessions,
+ * training, notifications), personal acts that need a person (approval decisions, signatures) and the
+ * management of keys themselves stay with people: 403 api_key_route_not_allowed.
+ */
+const API_KEY_ROUTES = /^\/api\/v1\/(contracts|contract-templates|contract-workflow|contract-settings|contract-dashboard|access\/(?!api-keys)|audit-events$|tenant$)/;
+const API_KEY_PERSONAL = /^\/api\/v1\/contracts\/:id\/(approve|return|reject|sign|decline)(\/|$)/;
+export const apiKeyMayCall = (routeUrl: string) => API_KEY_ROUTES.test(routeUrl) && !API_KEY_PERSONAL.test(routeUrl);
+
+export function installAuth(app: App, security: SecurityService, now?: () => Date, apiKeys?: ApiKeyResolver): void {
   if (now) clock = now;
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (!req.url.startsWith('/api/')) return;
+    // API keys: a bearer header wins over any cookie; no CSRF (no ambient credential is involved).
+    // Other schemes (e.g. Basic added by a proxy) are not ours and are ignored.
+    const authorization = req.headers.authorization;
+    if (typeof authorization === 'string' && /^Bearer(\s|$)/i.test(authorization.trim())) {
+      const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+      if (!m || !apiKeys) throw new AppError(401, 'api_key_invalid');
+      const auth = await apiKeys(m[1]!, req.ip ?? null, req.headers['user-agent'] ?? null);
+      if (req.routeOptions.url && !apiKeyMayCall(req.routeOptions.url)) throw new AppError(403, 'api_key_route_not_allowed');
+      req.auth = auth;
+      return;
+    }
     const token = req.cookies[SESSION_COOKIE];
     if (!token) return;
     const auth = await security.resolve(token, req.ip);
@@ -102,6 +125,8 @@ export const requireFreshAuth =
   (minutes: number = SENSITIVE_FRESH_MINUTES) =>
   async (req: FastifyRequest) => {
     const auth = signedIn(req);
+    // A key has no person behind the request who could re-authenticate.
+    if (auth.apiKey) throw new AppError(403, 'api_key_sensitive_action');
     const at = auth.reauthAt?.getTime() ?? 0;
     if (clock().getTime() - at > minutes * 60_000) throw new AppError(403, 'reauth_required', { minutes });
   };

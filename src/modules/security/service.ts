@@ -56,9 +56,23 @@ export interface Auth {
   reauthAt: Date | null;
   /** How the session was authenticated: pwd, otp, hwk (passkey), sms, rec. */
   amr: string[];
+  /**
+   * Set when the request authenticated with an API key (`Authorization: Bearer pk_…`) instead of a session:
+   * permissions come from the key's role, the data reach from `user` (the key's creator), and every audit
+   * event is recorded as the key (actor kind `api_key`, on behalf of the creator).
+   */
+  apiKey?: AuthApiKey | null;
+}
+
+export interface AuthApiKey {
+  id: string;
+  name: string;
+  roleId: string;
+  roleKey: string;
 }
 
 export function actorOf(auth: Auth): Actor {
+  if (auth.apiKey) return { kind: 'api_key', id: auth.apiKey.id, label: auth.apiKey.name, onBehalfOf: auth.user.id };
   return {
     kind: auth.user.kind === 'platform' ? 'platform_user' : 'tenant_user',
     id: auth.user.id,

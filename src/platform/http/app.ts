@@ -127,6 +127,7 @@ export async function buildHttp(ctx: AppContext): Promise<App> {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'pactum_session' },
           resumeToken: { type: 'apiKey', in: 'header', name: 'X-Resume-Token' },
+          apiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key `pk_<tenant>_<secret>` (API 密钥): the business API only, no CSRF; see docs/access.md' },
         },
       },
     },

@@ -1,7 +1,8 @@
 import { Layout, Menu } from 'antd';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { api } from '../api';
 import { useAuth } from '../auth';
 import type { NavItem } from '../navigation';
 
@@ -12,7 +13,23 @@ export default function ConsoleLayout({ items }: { items: NavItem[] }) {
   const location = useLocation();
   const [collapsed, setCollapsed] = useState(false);
   const roles = me?.user.roles ?? [];
-  const visible = items.filter((item) => !item.roles || item.roles.some((r) => roles.includes(r)));
+  // Items gated by a permission need the caller's effective permissions (tenant users only).
+  const [permissions, setPermissions] = useState<string[]>([]);
+  const needsPermissions = me?.user.kind === 'tenant' && items.some((i) => i.permission);
+  useEffect(() => {
+    if (!needsPermissions) return;
+    let live = true;
+    api
+      .get<{ permissions: string[] }>('/access/me')
+      .then((r) => live && setPermissions(r.permissions))
+      .catch(() => live && setPermissions([]));
+    return () => {
+      live = false;
+    };
+  }, [needsPermissions, me?.user.id]);
+  const visible = items.filter(
+    (item) => (!item.roles || item.roles.some((r) => roles.includes(r))) && (!item.permission || permissions.includes(item.permission)),
+  );
   const selected = visible
     .filter((item) => location.pathname === item.path || location.pathname.startsWith(`${item.path}/`))
     .sort((a, b) => b.path.length - a.path.length)[0];

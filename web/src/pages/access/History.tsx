@@ -7,7 +7,7 @@ import { useFormat } from '../../format';
 import { testId } from '../../testid';
 import { accessApi, type HistoryEntry, type HistoryFilter } from './accessApi';
 
-const KINDS = ['role', 'user', 'entitlements', 'request', 'tenant'];
+const KINDS = ['role', 'user', 'entitlements', 'request', 'tenant', 'api_key'];
 
 const show = (v: unknown) => (v === null || v === undefined ? '' : JSON.stringify(v));
 

@@ -137,6 +137,32 @@ export interface AccessAlert {
   createdAt: string;
 }
 
+export interface ApiKey {
+  id: string;
+  name: string;
+  roleId: string | null;
+  roleKey: string | null;
+  roleName: string | null;
+  prefix: string;
+  status: 'active' | 'expired' | 'revoked' | 'role_removed';
+  createdAt: string;
+  createdBy: { id: string; label: string | null };
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  lastUsedIp: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  revokeReason: string | null;
+}
+export interface ApiKeyRole {
+  id: string;
+  key: string;
+  name: string;
+  builtin: boolean;
+  /** The caller may give this role to a key (it holds no more than the caller does). */
+  assignable: boolean;
+}
+
 export interface HistoryFilter {
   kind?: string;
   q?: string;
@@ -184,6 +210,9 @@ export const accessApi = {
     for (const [k, v] of Object.entries({ ...f, format: 'csv' })) if (v) p.set(k, String(v));
     return `/api/v1/${platform ? 'platform/access/history' : 'access/history'}?${p.toString()}`;
   },
+  apiKeys: () => api.get<{ items: ApiKey[]; roles: ApiKeyRole[] }>('/access/api-keys'),
+  createApiKey: (body: { name: string; roleId: string; expiresAt?: string | null; reason?: string }) => api.post<{ key: ApiKey; token: string }>('/access/api-keys', body),
+  revokeApiKey: (id: string, reason?: string) => api.post<ApiKey>(`/access/api-keys/${id}/revoke`, { reason: reason || undefined }),
   // operator
   tenantAccess: (id: string) => api.get<TenantAccess>(`/platform/tenants/${id}/access`),
   setEntitlements: (id: string, body: { modules: string[]; seatLimit: number; tier: string; reason: string }) =>

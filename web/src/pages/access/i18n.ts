@@ -1,6 +1,6 @@
 /* Strings of the access pages (tenant console and operator side), merged under the `access` key. */
 export const accessZh = {
-  nav: { users: '用户', roles: '角色', departments: '部门', requests: '权限申请', history: '权限历史', tenants: '租户', requestQueue: '权限申请审批', platformHistory: '权限历史', reports: '越权审计' },
+  nav: { users: '用户', roles: '角色', departments: '部门', requests: '权限申请', history: '权限历史', tenants: '租户', requestQueue: '权限申请审批', platformHistory: '权限历史', reports: '越权审计', apiKeys: 'API 密钥' },
   level: { public: '公开', internal: '内部', confidential: '机密', restricted: '核心机密' },
   scope: { own: '本人', department: '本部门', department_and_below: '本部门及下级', tenant: '全租户' },
   module: { core: '基础', drafting: '起草', approval: '审批', signing: '签署', archiving: '归档', analytics: '统计分析', api_access: 'API 接入' },
@@ -45,6 +45,17 @@ export const accessZh = {
     stateHelp: '受限 = 只读；暂停 = 仅账单、付款与数据导出；终止 = 立即结束所有会话。',
   },
   tenantStatus: { active: '正常', restricted: '受限（只读）', suspended: '已暂停', terminated: '已终止' },
+  apiKeys: {
+    title: 'API 密钥', create: '新建 API 密钥', name: '名称', role: '角色', prefix: '密钥前缀', createdAt: '创建时间', createdBy: '创建人', expiresAt: '到期时间', never: '永不过期',
+    lastUsed: '最近使用', unused: '从未使用', status: '状态', revoke: '吊销', revokeTitle: '吊销 API 密钥“{{name}}”', revokeReason: '吊销原因（可选）',
+    revokeWarning: '吊销后，使用该密钥的集成在下一次请求时立即失效，且无法恢复。', revoked: 'API 密钥已吊销',
+    intro: '集成系统（ERP、OA 等）使用 API 密钥调用 Pactum 接口：请求头 Authorization: Bearer <密钥>。密钥拥有所选角色的权限和创建人的数据范围，每次调用都以该密钥记入审计日志。',
+    namePlaceholder: '例如：金蝶 ERP 同步', expiryHelp: '不填则永不过期；到期后密钥自动失效。', roleHelp: '只能选择不超出您自身权限的角色。',
+    tokenTitle: 'API 密钥已创建', tokenWarning: '请立即复制并妥善保存此密钥。它只显示这一次，关闭后无法再次查看；Pactum 只保存其哈希值。',
+    reason: '用途 / 原因（可选，记入权限历史）', reasonPlaceholder: '例如：ERP 每晚同步合同台账',
+    copy: '复制密钥', copied: '已复制', done: '我已保存，关闭', notAssignable: '（超出您的权限）', revokedBy: '由 {{by}} 吊销：{{reason}}',
+    statuses: { active: '有效', expired: '已过期', revoked: '已吊销', role_removed: '角色已删除' },
+  },
   invitation: {
     title: '接受邀请', intro: '您被邀请加入「{{tenant}}」。请确认受邀邮箱并设置姓名和密码。', email: '受邀邮箱', name: '姓名', password: '密码',
     submit: '完成注册', done: '注册完成，请登录。', login: '去登录',
@@ -52,7 +63,7 @@ export const accessZh = {
 };
 
 export const accessEn: typeof accessZh = {
-  nav: { users: 'Users', roles: 'Roles', departments: 'Departments', requests: 'Permission requests', history: 'Permission history', tenants: 'Tenants', requestQueue: 'Permission requests', platformHistory: 'Permission history', reports: 'Over-reach audit' },
+  nav: { users: 'Users', roles: 'Roles', departments: 'Departments', requests: 'Permission requests', history: 'Permission history', tenants: 'Tenants', requestQueue: 'Permission requests', platformHistory: 'Permission history', reports: 'Over-reach audit', apiKeys: 'API keys' },
   level: { public: 'Public', internal: 'Internal', confidential: 'Confidential', restricted: 'Restricted' },
   scope: { own: 'Own', department: 'Department', department_and_below: 'Department and below', tenant: 'Whole tenant' },
   module: { core: 'Core', drafting: 'Drafting', approval: 'Approval', signing: 'Signing', archiving: 'Archiving', analytics: 'Analytics', api_access: 'API access' },
@@ -97,6 +108,17 @@ export const accessEn: typeof accessZh = {
     stateHelp: 'Restricted = read-only; suspended = billing, payment and data export only; terminated = all sessions end now.',
   },
   tenantStatus: { active: 'Active', restricted: 'Restricted (read-only)', suspended: 'Suspended', terminated: 'Terminated' },
+  apiKeys: {
+    title: 'API keys', create: 'New API key', name: 'Name', role: 'Role', prefix: 'Key prefix', createdAt: 'Created', createdBy: 'Created by', expiresAt: 'Expires', never: 'Never',
+    lastUsed: 'Last used', unused: 'Never used', status: 'Status', revoke: 'Revoke', revokeTitle: 'Revoke the API key “{{name}}”', revokeReason: 'Reason (optional)',
+    revokeWarning: 'Integrations using this key stop working on their next request. This cannot be undone.', revoked: 'API key revoked',
+    intro: 'Integrations (ERP, OA, …) call the Pactum API with an API key: header Authorization: Bearer <key>. A key holds the permissions of its role and the data reach of the user who created it; every call is audited as the key.',
+    namePlaceholder: 'e.g. ERP sync', expiryHelp: 'Leave empty for no expiry; the key stops working when it expires.', roleHelp: 'Only roles that hold no more than you do.',
+    tokenTitle: 'API key created', tokenWarning: 'Copy this key now and keep it safe. It is shown only this once and cannot be displayed again; Pactum keeps only its hash.',
+    reason: 'Purpose / reason (optional, kept in the permission history)', reasonPlaceholder: 'e.g. nightly ERP sync of the contract register',
+    copy: 'Copy key', copied: 'Copied', done: 'I have saved it, close', notAssignable: '(beyond your permissions)', revokedBy: 'Revoked by {{by}}: {{reason}}',
+    statuses: { active: 'Active', expired: 'Expired', revoked: 'Revoked', role_removed: 'Role deleted' },
+  },
   invitation: {
     title: 'Accept invitation', intro: 'You are invited to join {{tenant}}. Confirm the invited e-mail and set your name and password.', email: 'Invited e-mail', name: 'Name', password: 'Password',
     submit: 'Create account', done: 'Your account is ready. Please sign in.', login: 'Sign in',

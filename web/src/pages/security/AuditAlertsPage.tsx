@@ -184,7 +184,15 @@ export default function AuditAlertsPage({ canDecide }: { canDecide: boolean }) {
           columns={[
             { title: '#', dataIndex: 'seq', width: 70 },
             { title: t('security.audit.time'), dataIndex: 'occurredAt', render: (v: string) => showDateTime(v) },
-            { title: t('security.audit.actor'), render: (_, e) => e.actor.label ?? e.actor.id ?? e.actor.kind },
+            {
+              title: t('security.audit.actor'),
+              render: (_, e) => (
+                <>
+                  {e.actor.kind === 'api_key' && <Tag color="purple">{t('access.nav.apiKeys')}</Tag>}
+                  {e.actor.label ?? e.actor.id ?? e.actor.kind}
+                </>
+              ),
+            },
             { title: t('security.audit.action'), dataIndex: 'action' },
             { title: t('security.audit.object'), render: (_, e) => (e.object.type ? `${e.object.type}:${e.object.id ?? ''}` : '—') },
             { title: 'IP', dataIndex: 'ip' },
