@@ -41,5 +41,18 @@ addMessages({
   seats_not_higher: { zh: '席位数须大于当前上限（{limit}）。', en: 'Seats must exceed the current limit ({limit}).' },
   status_unchanged: { zh: '租户已是该状态。', en: 'The tenant already has this status.' },
   report_not_found: { zh: '审计报告不存在。', en: 'No such report.' },
+  assign_admin_requires_admin: { zh: '只有租户管理员才能授予或撤销“租户管理员”角色。', en: 'Only a tenant admin can grant or remove the tenant admin role.' },
+  role_exceeds_own_permissions: {
+    zh: '您不能授予角色“{role}”：它包含您自己没有的权限（{permissions}）。',
+    en: 'You cannot grant the role “{role}”: it holds permissions you do not hold yourself ({permissions}).',
+  },
+  admin_target_requires_admin: { zh: '只有租户管理员才能修改、停用或启用租户管理员。', en: 'Only a tenant admin can change, disable or enable a tenant admin.' },
+  own_roles_readonly: { zh: '不能修改自己的角色，请由其他管理员操作。', en: 'You cannot change your own roles; ask another administrator.' },
+  own_clearance_raise: { zh: '不能提高自己的数据密级，请由其他管理员操作。', en: 'You cannot raise your own clearance; ask another administrator.' },
+  own_scope_raise: { zh: '不能扩大自己的数据范围，请由其他管理员操作。', en: 'You cannot widen your own data scope; ask another administrator.' },
+  own_department_readonly: { zh: '您的数据范围取决于所在部门，不能自行调整部门，请由其他管理员操作。', en: 'Your data scope depends on your department, so you cannot move yourself; ask another administrator.' },
+  clearance_above_own: { zh: '不能授予高于您自身数据密级（{clearance}）的密级。', en: 'You cannot grant a clearance above your own ({clearance}).' },
+  scope_above_own: { zh: '不能授予大于您自身数据范围（{scope}）的范围。', en: 'You cannot grant a data scope wider than your own ({scope}).' },
+  request_duplicate: { zh: '已有一条相同的待审批申请，请等待平台处理。', en: 'An identical request is already pending; wait for the operator’s decision.' },
   sod_pair_same: { zh: '职责分离的两项权限不能相同。', en: 'The two permissions of a separation-of-duty pair must differ.' },
 });
