@@ -15,19 +15,21 @@ export interface NavItem {
   labelKey: string;
   icon: ReactNode;
   roles?: string[];
+  /** Tenant console: shown when the user holds any of these permissions now (from /api/v1/access/me). */
+  permissions?: string[];
 }
 
 export const tenantNav: NavItem[] = [
   { key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> },
   { key: 'contracts', path: '/tenant/contracts', labelKey: 'contracts.nav', icon: <FileTextOutlined /> },
   { key: 'contract-dashboard', path: '/tenant/contracts/dashboard', labelKey: 'contracts.dashboardNav', icon: <DashboardOutlined /> },
-  // access (shown to tenant admins; the API enforces the permissions whatever the menu shows)
-  { key: 'access-users', path: '/tenant/access/users', labelKey: 'access.nav.users', icon: <TeamOutlined />, roles: ['tenant_admin'] },
-  { key: 'access-roles', path: '/tenant/access/roles', labelKey: 'access.nav.roles', icon: <SafetyOutlined />, roles: ['tenant_admin'] },
-  { key: 'access-departments', path: '/tenant/access/departments', labelKey: 'access.nav.departments', icon: <ApartmentOutlined />, roles: ['tenant_admin'] },
-  { key: 'access-requests', path: '/tenant/access/requests', labelKey: 'access.nav.requests', icon: <FileProtectOutlined />, roles: ['tenant_admin'] },
-  { key: 'access-history', path: '/tenant/access/history', labelKey: 'access.nav.history', icon: <HistoryOutlined />, roles: ['tenant_admin', 'auditor'] },
-  { key: 'access-reports', path: '/tenant/access/reports', labelKey: 'access.nav.reports', icon: <AlertOutlined />, roles: ['tenant_admin', 'auditor'] },
+  // access (shown by the permission each page's API needs, so custom roles see their pages; the API enforces it anyway)
+  { key: 'access-users', path: '/tenant/access/users', labelKey: 'access.nav.users', icon: <TeamOutlined />, permissions: ['users.manage'] },
+  { key: 'access-roles', path: '/tenant/access/roles', labelKey: 'access.nav.roles', icon: <SafetyOutlined />, permissions: ['roles.manage'] },
+  { key: 'access-departments', path: '/tenant/access/departments', labelKey: 'access.nav.departments', icon: <ApartmentOutlined />, permissions: ['users.manage'] },
+  { key: 'access-requests', path: '/tenant/access/requests', labelKey: 'access.nav.requests', icon: <FileProtectOutlined />, permissions: ['roles.manage'] },
+  { key: 'access-history', path: '/tenant/access/history', labelKey: 'access.nav.history', icon: <HistoryOutlined />, permissions: ['audit.view'] },
+  { key: 'access-reports', path: '/tenant/access/reports', labelKey: 'access.nav.reports', icon: <AlertOutlined />, permissions: ['audit.view'] },
   // security
   { key: 'security', path: '/tenant/security', labelKey: 'security.nav.security', icon: <SafetyOutlined /> },
   { key: 'security-training', path: '/tenant/security/training', labelKey: 'security.nav.training', icon: <ReadOutlined /> },

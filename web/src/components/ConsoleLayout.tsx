@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
 import type { NavItem } from '../navigation';
+import { useTenantPermissions } from '../useTenantPermissions';
 
 export default function ConsoleLayout({ items }: { items: NavItem[] }) {
   const { t } = useTranslation();
@@ -12,7 +13,11 @@ export default function ConsoleLayout({ items }: { items: NavItem[] }) {
   const location = useLocation();
   const [collapsed, setCollapsed] = useState(false);
   const roles = me?.user.roles ?? [];
-  const visible = items.filter((item) => !item.roles || item.roles.some((r) => roles.includes(r)));
+  // Items with `permissions` show when the tenant user holds one of them now (custom roles included).
+  const perms = useTenantPermissions(me?.user.kind === 'tenant' && items.some((i) => i.permissions), location.pathname);
+  const visible = items.filter(
+    (item) => (!item.roles || item.roles.some((r) => roles.includes(r))) && (!item.permissions || item.permissions.some((p) => (perms ?? []).includes(p))),
+  );
   const selected = visible
     .filter((item) => location.pathname === item.path || location.pathname.startsWith(`${item.path}/`))
     .sort((a, b) => b.path.length - a.path.length)[0];

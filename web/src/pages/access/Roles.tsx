@@ -79,10 +79,10 @@ export default function Roles() {
           },
         ]}
       />
-      <Modal open={!!editing} title={editing === 'new' ? t('access.roles.create') : (editing as Role | null)?.name} onCancel={() => setEditing(null)} onOk={() => form.submit()} width={640} destroyOnHidden>
+      <Modal open={!!editing} title={editing === 'new' ? t('access.roles.create') : (editing as Role | null)?.name} onCancel={() => setEditing(null)} onOk={() => form.submit()} okButtonProps={{ 'data-testid': 'role-save' } as object} width={640} destroyOnHidden>
         <Form form={form} layout="vertical" onFinish={save}>
           <Form.Item name="name" label={t('access.roles.name')} rules={[{ required: true, max: 60 }]}>
-            <Input />
+            <Input data-testid="role-name" />
           </Form.Item>
           <Form.Item name="permissions" label={t('access.roles.permissions')}>
             <Checkbox.Group style={{ width: '100%' }}>
