@@ -439,6 +439,9 @@ export function accessService(ctx: AppContext) {
 
   return {
     seedTenant,
+    /** For other assignment paths (e.g. an API key's role): refuses a grant beyond what the caller holds (403). */
+    assertMayGrant,
+    guardEscalation,
     applyDataScope,
     applySystemScope,
     usersWithPermission,
