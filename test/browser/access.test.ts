@@ -231,6 +231,7 @@ describe('access in the browser', () => {
 
     // The same in English.
     const en = await newPage(b, 'en');
+    await en.addInitScript(() => window.localStorage.setItem('pactum.lang', 'en')); // the language switch's choice
     await signIn(en, t.adminEmail, PASSWORD);
     await en.getByTestId('tenant-home').waitFor();
     await en.goto('/tenant/access/history');

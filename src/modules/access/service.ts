@@ -49,6 +49,8 @@ export interface UserView {
   departmentId: string | null;
   roleIds: string[];
   roles: string[];
+  /** Role names, in the order of roleIds (so a user manager without roles.manage can read them). */
+  roleNames: string[];
   lastLoginAt: Date | null;
   createdAt: Date;
 }
@@ -63,6 +65,7 @@ const userView = (u: AccessUserRow): UserView => ({
   departmentId: u.department_id,
   roleIds: u.role_ids,
   roles: u.role_keys,
+  roleNames: u.role_names,
   lastLoginAt: u.last_login_at,
   createdAt: u.created_at,
 });

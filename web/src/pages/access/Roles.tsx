@@ -2,6 +2,7 @@ import { Alert, Button, Card, Checkbox, Form, Input, Modal, Space, Table, Tag, T
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import ProblemAlert from '../../components/ProblemAlert';
+import { testId } from '../../testid';
 import { MODULES, accessApi, type CatalogEntry, type Role } from './accessApi';
 import { ReasonField, ReasonModal, type ReasonRequest } from './ReasonModal';
 
@@ -79,7 +80,7 @@ export default function Roles() {
           },
         ]}
       />
-      <Modal open={!!editing} title={editing === 'new' ? t('access.roles.create') : (editing as Role | null)?.name} onCancel={() => setEditing(null)} onOk={() => form.submit()} okButtonProps={{ 'data-testid': 'role-save' } as object} width={640} destroyOnHidden>
+      <Modal open={!!editing} title={editing === 'new' ? t('access.roles.create') : (editing as Role | null)?.name} onCancel={() => setEditing(null)} onOk={() => form.submit()} okButtonProps={{ ...testId('role-save') }} width={640} destroyOnHidden>
         <Form form={form} layout="vertical" onFinish={save}>
           <Form.Item name="name" label={t('access.roles.name')} rules={[{ required: true, max: 60 }]}>
             <Input data-testid="role-name" />

@@ -159,7 +159,13 @@ export default function Users() {
         columns={[
           { title: t('access.users.name'), dataIndex: 'name' },
           { title: t('access.users.email'), dataIndex: 'email' },
-          { title: t('access.users.roles'), render: (_, u) => u.roleIds.map((id) => <Tag key={id}>{roleOptions.find((o) => o.value === id)?.label ?? id}</Tag>) },
+          { title: t('access.users.roles'), render: (_, u) =>
+              u.roleIds.map((id, i) => {
+                const key = u.roles[i] ?? '';
+                const name = u.roleNames?.[i] ?? id;
+                return <Tag key={id}>{roleOptions.find((o) => o.value === id)?.label ?? (key.startsWith('custom_') ? name : t(`roles.${key}`, { defaultValue: name }))}</Tag>;
+              }),
+          },
           { title: t('access.users.clearance'), render: (_, u) => t(`access.level.${u.clearance}`) },
           { title: t('access.users.scope'), render: (_, u) => t(`access.scope.${u.scope}`) },
           { title: t('access.users.department'), render: (_, u) => departments.find((d) => d.id === u.departmentId)?.name ?? '—' },

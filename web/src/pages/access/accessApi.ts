@@ -14,6 +14,7 @@ export interface AccessUser {
   departmentId: string | null;
   roleIds: string[];
   roles: string[];
+  roleNames?: string[];
   lastLoginAt: string | null;
 }
 export interface Role {
