@@ -191,7 +191,7 @@ export function accessService(ctx: AppContext) {
         await tx.execute(`UPDATE users SET clearance = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, u.id, next.tier]);
         await repo.recordHistory(tx, {
           tenantId, actor, kind: 'user.clearance', subjectType: 'user', subjectId: u.id, subjectLabel: u.email,
-          before: { clearance: u.clearance }, after: { clearance: next.tier }, reason: reason ?? 'tier lowered', requestId,
+          before: { clearance: u.clearance }, after: { clearance: next.tier }, reason, requestId,
         });
       }
       // Open invitations follow too: nobody joins above the new tier.
@@ -203,7 +203,7 @@ export function accessService(ctx: AppContext) {
         await tx.execute(`UPDATE invitations SET clearance = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, i.id, next.tier]);
         await repo.recordHistory(tx, {
           tenantId, actor, kind: 'user.invite.clearance', subjectType: 'invitation', subjectId: i.id, subjectLabel: i.email,
-          before: { clearance: i.clearance }, after: { clearance: next.tier }, reason: reason ?? 'tier lowered', requestId,
+          before: { clearance: i.clearance }, after: { clearance: next.tier }, reason, requestId,
         });
       }
     } else if (levelRank(next.tier) > levelRank(before.tier)) {
@@ -221,7 +221,7 @@ export function accessService(ctx: AppContext) {
         await tx.execute(`UPDATE users SET clearance = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, u.id, next.tier]);
         await repo.recordHistory(tx, {
           tenantId, actor, kind: 'user.clearance', subjectType: 'user', subjectId: u.id, subjectLabel: u.email,
-          before: { clearance: u.clearance }, after: { clearance: next.tier }, reason: reason ?? 'tier raised', requestId,
+          before: { clearance: u.clearance }, after: { clearance: next.tier }, reason, requestId,
         });
       }
     }
@@ -690,7 +690,7 @@ export function accessService(ctx: AppContext) {
           tenantId, actor: grantor, kind: 'user.invite.accept', subjectType: 'user', subjectId: userId, subjectLabel: inv.email,
           before: { roles: [] },
           after: { roles: granted.map((r) => r.key).sort(), roleNames: granted.map((r) => r.name), clearance, scope: inv.scope, invitee: inv.email, invitationId: inv.id },
-          reason: 'invitation accepted',
+          reason: null,
         });
         const actor: Actor = { kind: 'tenant_user', id: userId, label: inv.email };
         await audit.record(tx, { tenantId, actor, action: 'user.invite.accept', objectType: 'user', objectId: userId, details: { invitationId: inv.id, invitedBy: inv.invited_by }, meta });

@@ -5,7 +5,7 @@ import ProblemAlert from '../../components/ProblemAlert';
 import { useFormat } from '../../format';
 import { testId } from '../../testid';
 import { accessApi, type HistoryEntry, type HistoryFilter } from './accessApi';
-import { HISTORY_GROUPS, HistoryChange, historyKindLabel } from './historyFormat';
+import { HISTORY_GROUPS, HistoryChange, historyKindLabel, historySubject } from './historyFormat';
 
 const PAGE = 5000;
 
@@ -79,7 +79,7 @@ export default function History({ platform = false }: { platform?: boolean }) {
           ...(platform ? [{ title: t('access.history.tenant'), dataIndex: 'tenantName' }] : []),
           { title: t('access.history.actor'), dataIndex: 'actor' },
           { title: t('access.history.kind'), render: (_, h) => historyKindLabel(t, h.kind) },
-          { title: t('access.history.subject'), render: (_, h) => h.subjectLabel ?? h.subjectId ?? h.subjectType },
+          { title: t('access.history.subject'), render: (_, h) => historySubject(t, h) },
           { title: t('access.history.change'), render: (_, h) => <HistoryChange kind={h.kind} before={h.before} after={h.after} /> },
           { title: t('access.history.reason'), render: (_, h) => h.reason ?? '' },
         ]}

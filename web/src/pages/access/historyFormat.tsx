@@ -16,6 +16,14 @@ export function historyKindLabel(t: TFunction, kind: string): string {
   return t(`access.historyKind.${kind.replace(/\./g, '_')}`, { defaultValue: kind });
 }
 
+/** Who or what a history entry is about, readable (a request or the tenant have no label of their own). */
+export function historySubject(t: TFunction, h: { subjectType: string; subjectId: string | null; subjectLabel: string | null; tenantName: string }): string {
+  if (h.subjectLabel) return h.subjectLabel;
+  if (h.subjectType === 'tenant') return h.tenantName;
+  if (h.subjectType === 'request') return t('access.history.requestSubject', { id: (h.subjectId ?? '').slice(0, 8) });
+  return h.subjectId ?? h.subjectType;
+}
+
 export function denyReasonLabel(t: TFunction, reason: string): string {
   return t(`access.denyReason.${reason}`, { defaultValue: reason });
 }
@@ -82,6 +90,9 @@ export function HistoryChange({ kind, before, after }: { kind: string; before: u
   const keys = [...new Set([...Object.keys(b ?? {}), ...Object.keys(a ?? {})])].filter((k) => !HIDDEN.has(k));
   const lines = keys
     .map((k) => {
+      // With both sides, a field only "before" was context (e.g. the entitlements a request started from), not a change.
+      if (b && a && !(k in a)) return null;
+      if (b && a && !(k in b) && (a[k] === null || a[k] === undefined)) return null;
       const bv = b && k in b ? valueOf(t, fmt, kind, k, b) : null;
       const av = a && k in a ? valueOf(t, fmt, kind, k, a) : null;
       if (b && a && bv === av) return null;

@@ -40,7 +40,7 @@ export const accessZh = {
   history: {
     title: '权限变更历史', time: '时间', actor: '操作人', kind: '类型', subject: '对象', change: '变更', reason: '原因', exportCsv: '导出 CSV',
     filterKind: '按类型筛选', search: '搜索对象 / 操作人 / 原因', tenant: '租户',
-    filterTenant: '按租户筛选', truncated: '仅显示最近 {{n}} 条；导出 CSV 可获得全部记录。', none: '（无）', deleted: '（已删除）', roleCount: '{{n}} 个角色',
+    filterTenant: '按租户筛选', truncated: '仅显示最近 {{n}} 条；导出 CSV 可获得全部记录。', none: '（无）', deleted: '（已删除）', roleCount: '{{n}} 个角色', requestSubject: '权限申请 #{{id}}',
   },
   tenants: {
     title: '租户', name: '名称', status: '状态', plan: '套餐', open: '权限设置', entitlements: '权益', modules: '已开通模块', seatLimit: '席位上限',
@@ -116,7 +116,7 @@ export const accessEn: typeof accessZh = {
   history: {
     title: 'Permission history', time: 'Time', actor: 'By', kind: 'Kind', subject: 'Subject', change: 'Change', reason: 'Reason', exportCsv: 'Export CSV',
     filterKind: 'Filter by kind', search: 'Search subject / actor / reason', tenant: 'Tenant',
-    filterTenant: 'Filter by tenant', truncated: 'Only the newest {{n}} entries are shown; export CSV for all of them.', none: '(none)', deleted: '(deleted)', roleCount: '{{n}} roles',
+    filterTenant: 'Filter by tenant', truncated: 'Only the newest {{n}} entries are shown; export CSV for all of them.', none: '(none)', deleted: '(deleted)', roleCount: '{{n}} roles', requestSubject: 'Request #{{id}}',
   },
   tenants: {
     title: 'Tenants', name: 'Name', status: 'Status', plan: 'Plan', open: 'Access settings', entitlements: 'Entitlements', modules: 'Modules', seatLimit: 'Seat limit',
