@@ -76,6 +76,9 @@ describe('access hardening: no privilege escalation, reasons in the history, inv
     const ok = await hr.client.patch(`/api/v1/access/users/${hr.userId}`, { roleIds: [t.roleIds.hr], clearance: 'public', name: '人事 王芳' });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ name: '人事 王芳', clearance: 'public' });
+    // An invitation without a clearance gets the inviter's own when that is lower than the default.
+    expect((await hr.client.post('/api/v1/access/invitations', { email: 'chen.qi@example.com', roleIds: [t.roleIds.viewer] })).statusCode).toBe(201);
+    expect((await historyOf(t.admin, 'user.invite')).items.find((h) => h.subjectLabel === 'chen.qi@example.com')!.after).toMatchObject({ clearance: 'public', roles: ['viewer'] });
 
     // A tenant admin is out of reach for a non-admin.
     const disableAdmin = await hr.client.post(`/api/v1/access/users/${t.adminUserId}/disable`, {});

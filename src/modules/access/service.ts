@@ -604,8 +604,10 @@ export function accessService(ctx: AppContext) {
         }
         const roles = await validRoleIds(tx, tenantId, input.roleIds, 'roleIds');
         await validDepartment(tx, tenantId, input.departmentId, 'departmentId');
-        // Default: internal, or the tier when the tier is lower (a public-tier tenant invites at public).
-        const clearance = input.clearance ?? minLevel('internal', ent.tier);
+        // Default: internal, or the tier when the tier is lower (a public-tier tenant invites at public), and
+        // never above the inviter's own clearance when the inviter is not a tenant admin.
+        const inviter = await standingOf(tx, tenantId, auth.user.id);
+        const clearance = input.clearance ?? minLevel(minLevel('internal', ent.tier), inviter.isAdmin ? 'restricted' : inviter.clearance);
         if (levelRank(clearance) > levelRank(ent.tier)) throw fieldError('clearance', 'clearance_above_tier', { tier: ent.tier });
         await assertMayGrant(tx, auth, tenantId, { addedRoles: roles, clearance, scope: input.scope ?? 'own' });
         const dept = input.departmentId ? await tx.maybeOne<{ name: string }>(`SELECT name FROM departments WHERE tenant_id = $1 AND id = $2`, [tenantId, input.departmentId]) : null;
