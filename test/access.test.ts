@@ -70,8 +70,10 @@ describe('access: users, entitlements, data levels, requests, history', () => {
     const dis = await t.admin.post(`/api/v1/access/users/${t.adminUserId}/disable`);
     expect(dis.statusCode).toBe(409);
     expect(dis.json().code).toBe('last_tenant_admin');
+    // Demoting oneself is refused before the last-admin rule is reached: nobody edits their own roles.
     const demote = await t.admin.patch(`/api/v1/access/users/${t.adminUserId}`, { roleIds: [t.roleIds.viewer] });
-    expect(demote.statusCode).toBe(409);
+    expect(demote.statusCode).toBe(403);
+    expect(demote.json().code).toBe('own_roles_readonly');
     // With a second admin, the first can be demoted.
     const second = await addUser(env, t, 'admin2', ['tenant_admin']);
     expect((await t.admin.patch(`/api/v1/access/users/${second.userId}`, { roleIds: [t.roleIds.tenant_admin, t.roleIds.auditor] })).statusCode).toBe(200);

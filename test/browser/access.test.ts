@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, multipart } from '../helpers.js';
-import { PASSWORD, invitationToken, provisionTenant, type TenantFixture } from '../accessHelpers.js';
+import { PASSWORD, addUser, invitationToken, provisionTenant, type TenantFixture } from '../accessHelpers.js';
 import { SCREENSHOTS, newPage, startBrowserEnv, type BrowserEnv } from './harness.js';
 
 /** A minimal PDF (the attachment the viewer downloads). */
@@ -68,7 +68,8 @@ describe('access in the browser', () => {
     await viewer.getByTestId('accept-name').fill('王芳');
     await viewer.getByTestId('accept-password').fill('Wang-Fang-Hetong-2026');
     await viewer.getByTestId('accept-submit').click();
-    await expect.poll(async () => (await viewer.locator('body').textContent()) ?? '').toContain('注册完成');
+    // Hashing the password takes a while on a busy machine.
+    await expect.poll(async () => (await viewer.locator('body').textContent()) ?? '', { timeout: 20_000 }).toContain('注册完成');
     await signIn(viewer, viewerEmail, 'Wang-Fang-Hetong-2026');
     await viewer.getByTestId('tenant-home').waitFor();
 
@@ -125,10 +126,12 @@ describe('access in the browser', () => {
 
     // --- the history shows the change
     await admin.goto('/tenant/access/history');
-    const change = admin.getByTestId('history-row').filter({ hasText: 'entitlements.update' }).first();
+    // Labelled and readable: the kind and the tier by name, not as codes.
+    const change = admin.getByTestId('history-row').filter({ hasText: '权益变更' }).first();
     await change.waitFor();
-    expect(await change.textContent()).toContain('restricted');
+    expect(await change.textContent()).toContain('密级上限：机密 → 核心机密');
     expect(await change.textContent()).toContain('法务部需要处理核心机密合同');
+    expect(await change.textContent()).not.toContain('entitlements.update');
     await admin.screenshot({ path: path.join(SCREENSHOTS, 'access-history.png'), fullPage: true });
     const me = await t.admin.get('/api/v1/access/me');
     expect(me.json().entitlements.tier).toBe('restricted');
@@ -174,5 +177,73 @@ describe('access in the browser', () => {
     await op.getByTestId('report-detail').waitFor();
     expect(await op.getByTestId('report-detail').textContent()).toContain('huadong 有限公司');
     await op.screenshot({ path: path.join(SCREENSHOTS, 'access-report-operator.png'), fullPage: true });
+  }, 180_000);
+
+  it('custom role from the translated catalogue; its holder sees the menu its permissions open; a user edit with its reason reads well in both languages', async () => {
+    const admin = await newPage(b);
+    await signIn(admin, t.adminEmail, PASSWORD);
+    await admin.getByTestId('tenant-home').waitFor();
+
+    // A custom role built from the catalogue, labelled by name and grouped by module.
+    await admin.goto('/tenant/access/roles');
+    await admin.getByTestId('create-role').click();
+    await admin.getByTestId('role-name').fill('审计助理');
+    // Grouped by module (核心 first) and labelled by name.
+    const modal = admin.locator('.ant-modal');
+    await expect.poll(async () => (await modal.textContent()) ?? '').toContain('基础');
+    const auditBox = modal.locator('label.ant-checkbox-wrapper').filter({ hasText: '查看审计日志' });
+    await auditBox.click();
+    expect(await modal.locator('label.ant-checkbox-wrapper').filter({ hasText: 'audit.view' }).count()).toBe(0);
+    await admin.locator('.ant-modal').getByTestId('reason-input').fill('季度合规审计需要');
+    await admin.getByTestId('role-save').click();
+    await expect.poll(async () => (await admin.locator('body').textContent()) ?? '').toContain('审计助理');
+    const roles = (await t.admin.get('/api/v1/access/roles')).json().items as Array<{ id: string; name: string }>;
+    t.roleIds.audit_assistant = roles.find((r) => r.name === '审计助理')!.id;
+
+    // Its holder sees the history and reports menu items but not the user administration.
+    const assistant = await addUser(b.env, t, 'zhou.jie', ['audit_assistant']);
+    const ap = await newPage(b);
+    await signIn(ap, assistant.email, PASSWORD);
+    await ap.getByTestId('nav-access-history').waitFor();
+    expect(await ap.getByTestId('nav-access-reports').count()).toBe(1);
+    expect(await ap.getByTestId('nav-access-users').count()).toBe(0);
+    expect(await ap.getByTestId('nav-access-roles').count()).toBe(0);
+
+    // The admin renames the viewer and makes her an approver too, saying why.
+    await admin.goto('/tenant/access/users');
+    await admin.getByTestId('user-row').filter({ hasText: viewerEmail }).getByTestId('edit-user').click();
+    await admin.getByTestId('edit-name').fill('王芳（法务）');
+    await pick(admin, 'edit-role', '审批人');
+    await admin.locator('.ant-modal-title').click(); // closes the multi-select's dropdown
+    await admin.locator('.ant-modal').getByTestId('reason-input').fill('调岗至法务审批岗');
+    await admin.getByTestId('edit-submit').click();
+    await admin.getByTestId('user-row').filter({ hasText: '王芳（法务）' }).waitFor();
+
+    await admin.goto('/tenant/access/history');
+    const row = admin.getByTestId('history-row').filter({ hasText: '用户角色' }).filter({ hasText: viewerEmail }).first();
+    await row.waitFor();
+    const text = (await row.textContent()) ?? '';
+    expect(text).toContain('查看者');
+    expect(text).toContain('审批人');
+    expect(text).toContain('调岗至法务审批岗');
+    expect(text).not.toMatch(/user\.roles|\{"/);
+    await admin.screenshot({ path: path.join(SCREENSHOTS, 'access-history-readable.png'), fullPage: true });
+
+    // The same in English.
+    const en = await newPage(b, 'en');
+    await en.addInitScript(() => window.localStorage.setItem('pactum.lang', 'en')); // the language switch's choice
+    await signIn(en, t.adminEmail, PASSWORD);
+    await en.getByTestId('tenant-home').waitFor();
+    await en.goto('/tenant/access/history');
+    const enRow = en.getByTestId('history-row').filter({ hasText: 'User roles' }).filter({ hasText: viewerEmail }).first();
+    await enRow.waitFor();
+    const enText = (await enRow.textContent()) ?? '';
+    expect(enText).toContain('Roles: Viewer → Approver, Viewer');
+    const tier = en.getByTestId('history-row').filter({ hasText: 'Entitlements changed' }).first();
+    expect(await tier.textContent()).toContain('Tier: Confidential → Restricted');
+    expect((await en.locator('body').textContent()) ?? '').not.toMatch(/entitlements\.update|user\.roles|role\.create/);
+    await en.goto('/tenant/access/roles');
+    await en.getByTestId('create-role').click();
+    await en.locator('.ant-modal label.ant-checkbox-wrapper').filter({ hasText: 'View the audit log' }).waitFor();
   }, 180_000);
 });

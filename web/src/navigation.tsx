@@ -15,27 +15,27 @@ export interface NavItem {
   labelKey: string;
   icon: ReactNode;
   roles?: string[];
-  /** Shown only to tenant users who hold this permission now (from /api/v1/access/me); the API enforces it anyway. */
-  permission?: string;
+  /** Tenant console: shown when the user holds any of these permissions now (from /api/v1/access/me). */
+  permissions?: string[];
 }
 
 export const tenantNav: NavItem[] = [
   { key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> },
   { key: 'contracts', path: '/tenant/contracts', labelKey: 'contracts.nav', icon: <FileTextOutlined /> },
   { key: 'contract-dashboard', path: '/tenant/contracts/dashboard', labelKey: 'contracts.dashboardNav', icon: <DashboardOutlined /> },
-  // access (shown to tenant admins; the API enforces the permissions whatever the menu shows)
-  { key: 'access-users', path: '/tenant/access/users', labelKey: 'access.nav.users', icon: <TeamOutlined />, roles: ['tenant_admin'] },
-  { key: 'access-roles', path: '/tenant/access/roles', labelKey: 'access.nav.roles', icon: <SafetyOutlined />, roles: ['tenant_admin'] },
-  { key: 'access-departments', path: '/tenant/access/departments', labelKey: 'access.nav.departments', icon: <ApartmentOutlined />, roles: ['tenant_admin'] },
-  { key: 'access-requests', path: '/tenant/access/requests', labelKey: 'access.nav.requests', icon: <FileProtectOutlined />, roles: ['tenant_admin'] },
-  { key: 'access-history', path: '/tenant/access/history', labelKey: 'access.nav.history', icon: <HistoryOutlined />, roles: ['tenant_admin', 'auditor'] },
-  { key: 'access-reports', path: '/tenant/access/reports', labelKey: 'access.nav.reports', icon: <AlertOutlined />, roles: ['tenant_admin', 'auditor'] },
-  { key: 'access-api-keys', path: '/tenant/access/api-keys', labelKey: 'access.nav.apiKeys', icon: <KeyOutlined />, permission: 'api_keys.manage' },
+  // access (shown by the permission each page's API needs, so custom roles see their pages; the API enforces it anyway)
+  { key: 'access-users', path: '/tenant/access/users', labelKey: 'access.nav.users', icon: <TeamOutlined />, permissions: ['users.manage'] },
+  { key: 'access-roles', path: '/tenant/access/roles', labelKey: 'access.nav.roles', icon: <SafetyOutlined />, permissions: ['roles.manage'] },
+  { key: 'access-departments', path: '/tenant/access/departments', labelKey: 'access.nav.departments', icon: <ApartmentOutlined />, permissions: ['users.manage'] },
+  { key: 'access-requests', path: '/tenant/access/requests', labelKey: 'access.nav.requests', icon: <FileProtectOutlined />, permissions: ['roles.manage'] },
+  { key: 'access-history', path: '/tenant/access/history', labelKey: 'access.nav.history', icon: <HistoryOutlined />, permissions: ['audit.view'] },
+  { key: 'access-reports', path: '/tenant/access/reports', labelKey: 'access.nav.reports', icon: <AlertOutlined />, permissions: ['audit.view'] },
+  { key: 'access-api-keys', path: '/tenant/access/api-keys', labelKey: 'access.nav.apiKeys', icon: <KeyOutlined />, permissions: ['api_keys.manage'] },
   // security
   { key: 'security', path: '/tenant/security', labelKey: 'security.nav.security', icon: <SafetyOutlined /> },
   { key: 'security-training', path: '/tenant/security/training', labelKey: 'security.nav.training', icon: <ReadOutlined /> },
-  { key: 'security-center', path: '/tenant/security/center', labelKey: 'security.nav.center', icon: <AlertOutlined />, roles: ['tenant_admin', 'auditor'] },
-  { key: 'security-policy', path: '/tenant/security/policy', labelKey: 'security.nav.policy', icon: <SettingOutlined />, roles: ['tenant_admin'] },
+  { key: 'security-center', path: '/tenant/security/center', labelKey: 'security.nav.center', icon: <AlertOutlined />, permissions: ['audit.view'] },
+  { key: 'security-policy', path: '/tenant/security/policy', labelKey: 'security.nav.policy', icon: <SettingOutlined />, permissions: ['security.manage'] },
 ];
 
 export const platformNav: NavItem[] = [

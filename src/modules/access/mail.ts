@@ -22,16 +22,14 @@ export const accessMail = {
         ], { href: link, label: '接受邀请' });
   },
 
-  denialSpike(locale: Locale, to: string, tenant: string, user: string, count: number, minutes: number): MailMessage {
-    return locale === 'en'
-      ? msg(to, `Pactum: unusual number of denied actions in ${tenant}`, [
-          `${count} actions by ${user} were denied in ${tenant} within ${minutes} minutes.`,
-          'Review the denied attempts and the over-reach reports in the access console.',
-        ])
-      : msg(to, `Pactum：「${tenant}」被拒绝操作异常增多`, [
-          `${minutes} 分钟内，「${tenant}」的用户 ${user} 有 ${count} 次操作被拒绝。`,
-          '请在权限控制台查看被拒绝的操作和越权审计报告。',
-          `(${count} actions by ${user} were denied in ${tenant} within ${minutes} minutes.)`,
-        ]);
+  /** `bilingual`: Chinese first, then English (for recipients whose language is not known). */
+  denialSpike(locale: Locale | 'bilingual', to: string, tenant: string, user: string, count: number, minutes: number): MailMessage {
+    const zh = [`${minutes} 分钟内，「${tenant}」的用户 ${user} 有 ${count} 次操作被拒绝。`, '请在权限控制台查看被拒绝的操作和越权审计报告。'];
+    const en = [`${count} actions by ${user} were denied in ${tenant} within ${minutes} minutes.`, 'Review the denied attempts and the over-reach reports in the access console.'];
+    const zhSubject = `Pactum：「${tenant}」被拒绝操作异常增多`;
+    const enSubject = `Pactum: unusual number of denied actions in ${tenant}`;
+    if (locale === 'en') return msg(to, enSubject, en);
+    if (locale === 'zh-CN') return msg(to, zhSubject, zh);
+    return msg(to, `${zhSubject} / Unusual number of denied actions`, [...zh, '———', ...en]);
   },
 };

@@ -6,6 +6,7 @@ import { fieldError, notFound } from '../../platform/http/errors.js';
 import { isPermission, type Permission } from './catalog.js';
 import { effective } from './policy.js';
 import { accessMail } from './mail.js';
+import { accessRepo } from './repo.js';
 
 /**
  * The over-reach audit: per-tenant reports (denied attempts by user, permissions unused for 90 days,
@@ -233,7 +234,8 @@ export function overreachAudit(ctx: AppContext) {
     const now = ctx.now();
     const windowStart = new Date(now.getTime() - SPIKE_WINDOW_MINUTES * 60_000);
     const { n } = await tx.one<{ n: number }>(
-      `SELECT count(*)::int AS n FROM denials WHERE tenant_id = $1 AND user_id = $2 AND occurred_at >= $3`,
+      `SELECT count(*)::int AS n FROM denials WHERE tenant_id = $1 AND user_id = $2 AND occurred_at >= $3
+          AND reason NOT IN ('tenant_suspended', 'tenant_read_only', 'tenant_terminated')`,
       [tenantId, userId, windowStart],
     );
     if (n < settings.spikeThreshold) return;
@@ -261,7 +263,8 @@ export function overreachAudit(ctx: AppContext) {
       const platformTo = await platformAlertRecipients();
       const to = [...new Set([...admins, ...platformTo])];
       for (const addr of to) {
-        await ctx.mailer.send(accessMail.denialSpike('zh-CN', addr, tenant.name, userLabel, n, SPIKE_WINDOW_MINUTES));
+        // No stored language per recipient (tenant admins and operators alike): the alert is bilingual.
+        await ctx.mailer.send(accessMail.denialSpike('bilingual', addr, tenant.name, userLabel, n, SPIKE_WINDOW_MINUTES));
       }
     });
   }
@@ -285,8 +288,9 @@ export function overreachAudit(ctx: AppContext) {
     async getSettings(tenantId: string): Promise<AuditSettings> {
       return db.tenant(tenantId, (tx) => settingsTx(tx, tenantId));
     },
-    async saveSettings(tenantId: string, actor: Actor, input: AuditSettings, meta: RequestMeta): Promise<AuditSettings> {
-      const s = validateSettings(input);
+    async saveSettings(tenantId: string, actor: Actor, input: AuditSettings & { reason?: string }, meta: RequestMeta): Promise<AuditSettings> {
+      const s = validateSettings({ sodPairs: input.sodPairs, maxAdmins: input.maxAdmins, spikeThreshold: input.spikeThreshold });
+      const reason = input.reason && input.reason.trim() ? input.reason.trim() : null;
       return db.tenant(tenantId, async (tx) => {
         const before = await settingsTx(tx, tenantId);
         await tx.execute(
@@ -294,7 +298,13 @@ export function overreachAudit(ctx: AppContext) {
            ON CONFLICT (tenant_id) DO UPDATE SET sod_pairs = EXCLUDED.sod_pairs, max_admins = EXCLUDED.max_admins, spike_threshold = EXCLUDED.spike_threshold, updated_at = now()`,
           [tenantId, JSON.stringify(s.sodPairs), s.maxAdmins, s.spikeThreshold],
         );
-        await audit.record(tx, { tenantId, actor, action: 'access.audit_settings.update', objectType: 'tenant', objectId: tenantId, details: { before: { ...before }, after: { ...s } }, meta });
+        // Separation-of-duty pairs and thresholds decide what the over-reach audit reports: a permission-history row.
+        await accessRepo.recordHistory(tx, {
+          tenantId, actor, kind: 'audit_settings.update', subjectType: 'tenant', subjectId: tenantId,
+          before: { sodPairs: before.sodPairs, maxAdmins: before.maxAdmins, spikeThreshold: before.spikeThreshold },
+          after: { sodPairs: s.sodPairs, maxAdmins: s.maxAdmins, spikeThreshold: s.spikeThreshold }, reason,
+        });
+        await audit.record(tx, { tenantId, actor, action: 'access.audit_settings.update', objectType: 'tenant', objectId: tenantId, details: { before: { ...before }, after: { ...s }, reason }, meta });
         return s;
       });
     },

@@ -31,6 +31,7 @@ export interface AccessUserRow {
   created_at: Date;
   role_ids: string[];
   role_keys: string[];
+  role_names: string[];
 }
 
 export interface HistoryInput {
@@ -124,7 +125,8 @@ export const accessRepo = {
     return tx.query<AccessUserRow>(
       `SELECT u.id, u.email, u.name, u.status, u.clearance, u.scope, u.department_id, u.last_login_at, u.created_at,
               coalesce(array_agg(r.id ORDER BY r.name) FILTER (WHERE r.id IS NOT NULL), '{}') AS role_ids,
-              coalesce(array_agg(r.key ORDER BY r.name) FILTER (WHERE r.id IS NOT NULL), '{}') AS role_keys
+              coalesce(array_agg(r.key ORDER BY r.name) FILTER (WHERE r.id IS NOT NULL), '{}') AS role_keys,
+              coalesce(array_agg(r.name ORDER BY r.name) FILTER (WHERE r.id IS NOT NULL), '{}') AS role_names
          FROM users u
          LEFT JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id
          LEFT JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id

@@ -1,11 +1,13 @@
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
+import type { Actor, RequestMeta } from '../../platform/audit.js';
 import type { App } from '../../platform/http/app.js';
 import { authOf, requireFreshAuth, requireFreshAuthWhen, requirePlatform, requireTenant, tenantOf } from '../security/guard.js';
 import { actorOf } from '../security/service.js';
 import { ENTITLABLE_MODULES, LEVELS, SCOPES } from './catalog.js';
 import { requirePermission } from './guard.js';
-import type { AccessService } from './service.js';
+import { HISTORY_PAGE, type AccessService } from './service.js';
 import { note, plainText } from '../../platform/http/fields.js';
 
 const uuid = z.uuid();
@@ -13,6 +15,10 @@ const idParam = z.object({ id: uuid });
 const level = z.enum(LEVELS);
 const scope = z.enum(SCOPES);
 const text = (max: number) => plainText(1, max);
+/** The optional "why" of a permission change (written to the permission history). */
+const reason = note(500).optional();
+const reasonBody = z.object({ reason }).nullish();
+const reasonQuery = z.object({ reason });
 
 const historyQuery = z.object({
   kind: z.string().trim().max(60).optional(),
@@ -22,28 +28,56 @@ const historyQuery = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 });
 
+const csvCell = (v: unknown) => {
+  let s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+/** CSV lines (RFC 4180, CRLF) without header or BOM. */
+const csvRows = (rows: unknown[][]): string => rows.map((r) => r.map(csvCell).join(',') + '\r\n').join('');
+
 /** CSV (RFC 4180, UTF-8 with BOM for Excel); cells that a spreadsheet would run as formulas are neutralised. */
 export function toCsv(header: string[], rows: unknown[][]): string {
-  const cell = (v: unknown) => {
-    let s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
-    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return '\uFEFF' + [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  return '\uFEFF' + csvRows([header, ...rows]);
 }
 
 type HistoryItem = Awaited<ReturnType<AccessService['history']>>[number];
-function sendHistory(reply: FastifyReply, items: HistoryItem[], format: 'json' | 'csv', withTenant: boolean) {
-  if (format === 'json') return { items };
+type HistoryFilter = Parameters<AccessService['history']>[0];
+const CSV_PAGE = 2000;
+
+/**
+ * JSON: the newest HISTORY_PAGE rows and whether more exist (`truncated`). CSV: every matching row, streamed
+ * page by page (keyset), so an export is never silently cut.
+ */
+async function sendHistory(
+  reply: FastifyReply, access: AccessService, filter: HistoryFilter, platform: boolean, format: 'json' | 'csv', withTenant: boolean,
+  reader: { actor: Actor; meta: RequestMeta },
+) {
+  if (format === 'json') {
+    const rows = await access.history(filter, platform, { limit: HISTORY_PAGE + 1 });
+    return { items: rows.slice(0, HISTORY_PAGE), truncated: rows.length > HISTORY_PAGE };
+  }
   const header = [...(withTenant ? ['tenant'] : []), 'time', 'actor', 'kind', 'subject_type', 'subject', 'before', 'after', 'reason', 'request_id'];
-  const rows = items.map((h) => [
+  const line = (h: HistoryItem) => [
     ...(withTenant ? [h.tenantName] : []), h.occurredAt, h.actor, h.kind, h.subjectType, h.subjectLabel ?? h.subjectId, h.before, h.after, h.reason, h.requestId,
-  ]);
+  ];
+  async function* chunks() {
+    yield toCsv(header, []);
+    let cursor: { occurredAt: Date; id: string } | null = null;
+    for (;;) {
+      // The download itself is audited once, with the first page (access.history.export).
+      const page: HistoryItem[] = await access.history(filter, platform, { limit: CSV_PAGE, cursor }, cursor ? undefined : reader);
+      if (page.length) yield csvRows(page.map(line));
+      if (page.length < CSV_PAGE) return;
+      const last = page[page.length - 1]!;
+      cursor = { occurredAt: last.occurredAt, id: last.id };
+    }
+  }
   reply
     .header('Content-Type', 'text/csv; charset=utf-8')
     .header('Content-Disposition', `attachment; filename="permission-history-${new Date().toISOString().slice(0, 10)}.csv"`)
     .header('Cache-Control', 'private, no-store');
-  return reply.send(toCsv(header, rows));
+  return reply.send(Readable.from(chunks()));
 }
 
 export function accessRoutes(app: App, access: AccessService): void {
@@ -81,6 +115,7 @@ export function accessRoutes(app: App, access: AccessService): void {
           departmentId: uuid.nullish(),
           clearance: level.optional(),
           scope: scope.optional(),
+          reason,
         }),
       },
     },
@@ -88,8 +123,8 @@ export function accessRoutes(app: App, access: AccessService): void {
       reply.status(201).send(await access.invite(authOf(req), { ...req.body, locale: req.locale }, req.meta));
     },
   );
-  app.delete('/api/v1/access/invitations/:id', { preHandler: manageUsers, schema: { tags, summary: 'Revoke an open invitation', params: idParam } }, async (req, reply) => {
-    await access.revokeInvitation(authOf(req), req.params.id, req.meta);
+  app.delete('/api/v1/access/invitations/:id', { preHandler: manageUsers, schema: { tags, summary: 'Revoke an open invitation (optional ?reason=)', params: idParam, querystring: reasonQuery } }, async (req, reply) => {
+    await access.revokeInvitation(authOf(req), req.params.id, req.meta, req.query.reason);
     reply.status(204).send();
   });
   app.patch(
@@ -98,7 +133,7 @@ export function accessRoutes(app: App, access: AccessService): void {
       preHandler: [manageUsers, grantsAccess],
       schema: {
         tags,
-        summary: 'Edit a user: name, roles, clearance (≤ tier), scope, department (roles, clearance and scope need a fresh re-authentication)',
+        summary: 'Edit a user: name, roles, clearance (≤ tier), scope, department (roles, clearance and scope need a fresh re-authentication). Refused (403) when it would hand out more than you hold, or change your own roles / raise your own clearance or scope',
         params: idParam,
         body: z.object({
           name: text(100).optional(),
@@ -112,33 +147,33 @@ export function accessRoutes(app: App, access: AccessService): void {
     },
     async (req) => access.updateUser(authOf(req), req.params.id, req.body, req.meta),
   );
-  app.post('/api/v1/access/users/:id/disable', { preHandler: manageUsers, schema: { tags, summary: 'Disable a user; their sessions end at once', params: idParam } }, async (req) =>
-    access.setUserStatus(authOf(req), req.params.id, 'disabled', req.meta),
+  app.post('/api/v1/access/users/:id/disable', { preHandler: manageUsers, schema: { tags, summary: 'Disable a user; their sessions end at once', params: idParam, body: reasonBody } }, async (req) =>
+    access.setUserStatus(authOf(req), req.params.id, 'disabled', req.meta, req.body?.reason),
   );
-  app.post('/api/v1/access/users/:id/enable', { preHandler: manageUsers, schema: { tags, summary: 'Re-enable a user', params: idParam } }, async (req) =>
-    access.setUserStatus(authOf(req), req.params.id, 'active', req.meta),
+  app.post('/api/v1/access/users/:id/enable', { preHandler: manageUsers, schema: { tags, summary: 'Re-enable a user', params: idParam, body: reasonBody } }, async (req) =>
+    access.setUserStatus(authOf(req), req.params.id, 'active', req.meta, req.body?.reason),
   );
 
   app.get('/api/v1/access/departments', { preHandler: manageUsers, schema: { tags, summary: 'Departments (a tree: parentId)' } }, async (req) => ({ items: await access.listDepartments(authOf(req)) }));
   app.post(
     '/api/v1/access/departments',
-    { preHandler: manageUsers, schema: { tags, summary: 'Create a department', body: z.object({ name: text(100), parentId: uuid.nullish() }) } },
+    { preHandler: manageUsers, schema: { tags, summary: 'Create a department', body: z.object({ name: text(100), parentId: uuid.nullish(), reason }) } },
     async (req, reply) => {
       reply.status(201).send(await access.createDepartment(authOf(req), req.body, req.meta));
     },
   );
   app.patch(
     '/api/v1/access/departments/:id',
-    { preHandler: manageUsers, schema: { tags, summary: 'Rename or move a department, or set its head (approver of "department head" contract steps)', params: idParam, body: z.object({ name: text(100).optional(), parentId: uuid.nullable().optional(), headUserId: uuid.nullable().optional() }) } },
+    { preHandler: manageUsers, schema: { tags, summary: 'Rename or move a department, or set its head (approver of "department head" contract steps)', params: idParam, body: z.object({ name: text(100).optional(), parentId: uuid.nullable().optional(), headUserId: uuid.nullable().optional(), reason }) } },
     async (req) => access.updateDepartment(authOf(req), req.params.id, req.body, req.meta),
   );
-  app.delete('/api/v1/access/departments/:id', { preHandler: manageUsers, schema: { tags, summary: 'Delete an empty department', params: idParam } }, async (req, reply) => {
-    await access.deleteDepartment(authOf(req), req.params.id, req.meta);
+  app.delete('/api/v1/access/departments/:id', { preHandler: manageUsers, schema: { tags, summary: 'Delete an empty department (optional ?reason=)', params: idParam, querystring: reasonQuery } }, async (req, reply) => {
+    await access.deleteDepartment(authOf(req), req.params.id, req.meta, req.query.reason);
     reply.status(204).send();
   });
 
   const manageRoles = requirePermission('roles.manage');
-  const roleBody = z.object({ name: text(60), permissions: z.array(z.string().max(60)).max(100), reason: note(500).optional() });
+  const roleBody = z.object({ name: text(60), permissions: z.array(z.string().max(60)).max(100), reason });
   app.get('/api/v1/access/roles', { preHandler: manageRoles, schema: { tags, summary: 'Roles of your tenant (built-in and custom)' } }, async (req) => ({ items: await access.listRoles(authOf(req)) }));
   app.get('/api/v1/access/catalog', { preHandler: manageRoles, schema: { tags, summary: 'Permissions you may assign (entitled modules only)' } }, async (req) => ({
     items: await access.assignableCatalog(authOf(req)),
@@ -149,8 +184,8 @@ export function accessRoutes(app: App, access: AccessService): void {
   app.put('/api/v1/access/roles/:id', { preHandler: [manageRoles, fresh], schema: { tags, summary: 'Update a custom role', params: idParam, body: roleBody } }, async (req) =>
     access.saveRole(authOf(req), req.params.id, req.body, req.meta),
   );
-  app.delete('/api/v1/access/roles/:id', { preHandler: [manageRoles, fresh], schema: { tags, summary: 'Delete an unassigned custom role', params: idParam } }, async (req, reply) => {
-    await access.deleteRole(authOf(req), req.params.id, req.meta);
+  app.delete('/api/v1/access/roles/:id', { preHandler: [manageRoles, fresh], schema: { tags, summary: 'Delete an unassigned custom role (optional ?reason=)', params: idParam, querystring: reasonQuery } }, async (req, reply) => {
+    await access.deleteRole(authOf(req), req.params.id, req.meta, req.query.reason);
     reply.status(204).send();
   });
 
@@ -205,13 +240,8 @@ export function accessRoutes(app: App, access: AccessService): void {
     async (req) => access.revokeApiKey(authOf(req), req.params.id, req.body?.reason || null, req.meta),
   );
 
-  app.get('/api/v1/access/history', { preHandler: [requirePermission('audit.view'), csvExport], schema: { tags, summary: 'Permission history of your tenant (JSON or CSV)', querystring: historyQuery } }, async (req, reply) =>
-    sendHistory(
-      reply,
-      await access.history({ ...req.query, tenantId: tenantOf(req) }, false, req.query.format === 'csv' ? { actor: actorOf(authOf(req)), meta: req.meta } : undefined),
-      req.query.format,
-      false,
-    ),
+  app.get('/api/v1/access/history', { preHandler: [requirePermission('audit.view'), csvExport], schema: { tags, summary: 'Permission history of your tenant (JSON or CSV; CSV needs a fresh re-authentication)', querystring: historyQuery } }, async (req, reply) =>
+    sendHistory(reply, access, { ...req.query, tenantId: tenantOf(req) }, false, req.query.format, false, { actor: actorOf(authOf(req)), meta: req.meta }),
   );
   app.get('/api/v1/access/denials', { preHandler: requirePermission('audit.view'), schema: { tags, summary: 'Denied attempts in your tenant' } }, async (req) => ({
     items: await access.listDenials(authOf(req)),
@@ -224,6 +254,7 @@ export function accessRoutes(app: App, access: AccessService): void {
     sodPairs: z.array(z.tuple([permKey, permKey])).max(50),
     maxAdmins: z.number().int().min(1).max(1000),
     spikeThreshold: z.number().int().min(2).max(10000),
+    reason,
   });
   app.get('/api/v1/access/reports', { preHandler: auditView, schema: { tags, summary: 'Over-reach audit reports of your tenant (newest first)' } }, async (req) => ({
     items: await access.listReports(authOf(req)),
@@ -335,12 +366,6 @@ export function accessRoutes(app: App, access: AccessService): void {
   app.get(
     '/api/v1/platform/access/history',
     { preHandler: [historyView, csvExport], schema: { tags: ptags, summary: 'Permission history of all tenants (JSON or CSV; CSV needs a fresh re-authentication)', querystring: historyQuery.extend({ tenantId: uuid.optional() }) } },
-    async (req, reply) =>
-      sendHistory(
-        reply,
-        await access.history({ ...req.query, tenantId: req.query.tenantId ?? null }, true, req.query.format === 'csv' ? { actor: actorOf(authOf(req)), meta: req.meta } : undefined),
-        req.query.format,
-        true,
-      ),
+    async (req, reply) => sendHistory(reply, access, { ...req.query, tenantId: req.query.tenantId ?? null }, true, req.query.format, true, { actor: actorOf(authOf(req)), meta: req.meta }),
   );
 }

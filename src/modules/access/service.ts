@@ -15,6 +15,7 @@ import {
   ENTITLABLE_MODULES,
   LEVELS,
   PERMISSIONS,
+  SCOPES,
   entitledPermissions,
   isPermission,
   levelRank,
@@ -29,6 +30,8 @@ import { overreachAudit } from './overreach.js';
 import { apiKeysService } from './apikeys.js';
 
 export const INVITATION_TTL_DAYS = 7;
+/** Rows of the permission history shown at once (JSON); CSV export pages through all of them. */
+export const HISTORY_PAGE = 5000;
 
 export interface EntitlementsView {
   modules: string[];
@@ -47,6 +50,8 @@ export interface UserView {
   departmentId: string | null;
   roleIds: string[];
   roles: string[];
+  /** Role names, in the order of roleIds (so a user manager without roles.manage can read them). */
+  roleNames: string[];
   lastLoginAt: Date | null;
   createdAt: Date;
 }
@@ -61,6 +66,7 @@ const userView = (u: AccessUserRow): UserView => ({
   departmentId: u.department_id,
   roleIds: u.role_ids,
   roles: u.role_keys,
+  roleNames: u.role_names,
   lastLoginAt: u.last_login_at,
   createdAt: u.created_at,
 });
@@ -86,6 +92,27 @@ function tenantOfAuth(auth: Auth): string {
 }
 
 const sortPerms = (ps: Iterable<string>) => [...new Set(ps)].sort();
+const scopeRank = (s: string): number => SCOPES.indexOf(s as (typeof SCOPES)[number]);
+/** An optional "why" from a form: blank means none. */
+const why = (r: string | null | undefined): string | null => (r && r.trim() ? r.trim() : null);
+
+/**
+ * Refusals of an assignment that would hand out more than the caller holds (privilege escalation). They are
+ * 403s with these codes and are recorded as denials (reason = the code).
+ */
+export const ESCALATION_CODES = new Set([
+  'assign_admin_requires_admin',
+  'role_exceeds_own_permissions',
+  'admin_target_requires_admin',
+  'own_roles_readonly',
+  'own_clearance_raise',
+  'own_scope_raise',
+  'own_department_readonly',
+  'clearance_above_own',
+  'scope_above_own',
+]);
+/** Denials caused by the tenant's state, not by the user: they do not count towards denial-spike alerts. */
+export const STATE_DENIALS = ['tenant_suspended', 'tenant_read_only', 'tenant_terminated'];
 
 /** Tenant users, roles, entitlements, data levels, requests and the permission history. */
 export function accessService(ctx: AppContext) {
@@ -181,7 +208,37 @@ export function accessService(ctx: AppContext) {
         await tx.execute(`UPDATE users SET clearance = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, u.id, next.tier]);
         await repo.recordHistory(tx, {
           tenantId, actor, kind: 'user.clearance', subjectType: 'user', subjectId: u.id, subjectLabel: u.email,
-          before: { clearance: u.clearance }, after: { clearance: next.tier }, reason: reason ?? 'tier lowered', requestId,
+          before: { clearance: u.clearance }, after: { clearance: next.tier }, reason, requestId,
+        });
+      }
+      // Open invitations follow too: nobody joins above the new tier.
+      const invs = await tx.query<{ id: string; email: string; clearance: string }>(
+        `SELECT id, email, clearance FROM invitations WHERE tenant_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND app_level_rank(clearance) > app_level_rank($2)`,
+        [tenantId, next.tier],
+      );
+      for (const i of invs) {
+        await tx.execute(`UPDATE invitations SET clearance = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, i.id, next.tier]);
+        await repo.recordHistory(tx, {
+          tenantId, actor, kind: 'user.invite.clearance', subjectType: 'invitation', subjectId: i.id, subjectLabel: i.email,
+          before: { clearance: i.clearance }, after: { clearance: next.tier }, reason, requestId,
+        });
+      }
+    } else if (levelRank(next.tier) > levelRank(before.tier)) {
+      // A raised tier is meant to be used: tenant admins who held the old cap follow it to the new one (so the
+      // admin who asked for it can work at the new level at once). Everyone else keeps their clearance; the
+      // admin raises it per user, as a deliberate and recorded decision.
+      const admins = await tx.query<{ id: string; email: string; clearance: string }>(
+        `SELECT DISTINCT u.id, u.email, u.clearance FROM users u
+           JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id
+           JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id AND r.key = 'tenant_admin'
+          WHERE u.tenant_id = $1 AND u.status = 'active' AND u.clearance = $2`,
+        [tenantId, before.tier],
+      );
+      for (const u of admins) {
+        await tx.execute(`UPDATE users SET clearance = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, u.id, next.tier]);
+        await repo.recordHistory(tx, {
+          tenantId, actor, kind: 'user.clearance', subjectType: 'user', subjectId: u.id, subjectLabel: u.email,
+          before: { clearance: u.clearance }, after: { clearance: next.tier }, reason, requestId,
         });
       }
     }
@@ -206,7 +263,8 @@ export function accessService(ctx: AppContext) {
         details: { permission: d.permission ?? null, level: d.level ?? null, reason: d.reason }, meta,
       });
       // Spikes are per person; a key's bursts of denials raise the security module's repeated_denials alert (actor = key).
-      if (!auth.apiKey) await overreach.checkSpike(tx, tenantId, auth.user.id, auth.user.email);
+      // State denials (suspended, read-only …) are recorded but are no spike.
+      if (!auth.apiKey && !STATE_DENIALS.includes(d.reason)) await overreach.checkSpike(tx, tenantId, auth.user.id, auth.user.email);
     });
   }
 
@@ -280,6 +338,84 @@ export function accessService(ctx: AppContext) {
     if (admins.length <= 1 && admins.some((a) => a.id === userId)) throw conflict('last_tenant_admin');
   }
 
+  /** What the caller holds now: tenant-admin membership, role grants (∩ entitlements), clearance (≤ tier) and scope. */
+  async function standingOf(tx: Tx, tenantId: string, userId: string) {
+    const f = await factsTx(tx, tenantId, userId);
+    const ent = await entitlementsOf(tx, tenantId);
+    const entitled = new Set<string>(entitledPermissions(ent.modules));
+    const u = await tx.maybeOne<{ clearance: Level; scope: string; is_admin: boolean }>(
+      `SELECT u.clearance, u.scope,
+              EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id AND r.key = 'tenant_admin'
+                       WHERE ur.tenant_id = u.tenant_id AND ur.user_id = u.id) AS is_admin
+         FROM users u WHERE u.tenant_id = $1 AND u.id = $2`,
+      [tenantId, userId],
+    );
+    return {
+      isAdmin: !!u?.is_admin && f.userActive,
+      grants: new Set(f.grants.filter((p) => entitled.has(p))),
+      clearance: u ? minLevel(u.clearance, ent.tier) : ('public' as Level),
+      scope: u?.scope ?? 'own',
+    };
+  }
+
+  /**
+   * No privilege escalation through an assignment: a role may be handed out (or taken away from a tenant
+   * admin) only by someone holding every permission of it, tenant_admin only by a tenant admin; a non-admin
+   * grants no clearance or scope above their own and does not touch tenant admins. Nobody edits their own
+   * roles or department (when their scope depends on it) or raises their own clearance or scope.
+   */
+  async function assertMayGrant(
+    tx: Tx,
+    auth: Auth,
+    tenantId: string,
+    change: {
+      target?: { id: string; roleIds: string[]; roleKeys: string[]; clearance: string; scope: string; departmentId: string | null } | null;
+      addedRoles?: RoleRow[];
+      removedRoles?: RoleRow[];
+      rolesChanged?: boolean;
+      clearance?: string;
+      scope?: string;
+      departmentChanged?: boolean;
+    },
+  ): Promise<void> {
+    const me = await standingOf(tx, tenantId, auth.user.id);
+    const self = change.target?.id === auth.user.id;
+    if (self) {
+      if (change.rolesChanged) throw forbidden('own_roles_readonly');
+      if (change.clearance && levelRank(change.clearance) > levelRank(change.target!.clearance)) throw forbidden('own_clearance_raise');
+      if (change.scope && scopeRank(change.scope) > scopeRank(change.target!.scope)) throw forbidden('own_scope_raise');
+      if (change.departmentChanged && (change.target!.scope === 'department' || change.target!.scope === 'department_and_below')) throw forbidden('own_department_readonly');
+    }
+    if (me.isAdmin) return;
+    if (change.target && change.target.roleKeys.includes('tenant_admin') && !self) throw forbidden('admin_target_requires_admin');
+    for (const r of [...(change.addedRoles ?? []), ...(change.removedRoles ?? [])]) {
+      if (r.key === 'tenant_admin') throw forbidden('assign_admin_requires_admin');
+    }
+    for (const r of change.addedRoles ?? []) {
+      const missing = r.permissions.filter((p) => !me.grants.has(p));
+      if (missing.length) throw forbidden('role_exceeds_own_permissions', { role: r.name, permissions: missing.join(', '), permission: missing[0]! });
+    }
+    if (change.clearance && levelRank(change.clearance) > levelRank(me.clearance) && change.clearance !== change.target?.clearance) {
+      throw forbidden('clearance_above_own', { clearance: me.clearance });
+    }
+    if (change.scope && scopeRank(change.scope) > scopeRank(me.scope) && change.scope !== change.target?.scope) {
+      throw forbidden('scope_above_own', { scope: me.scope });
+    }
+  }
+
+  /** Runs fn; an escalation refusal is recorded as a denial (own transaction) before it is rethrown. */
+  async function guardEscalation<T>(auth: Auth, meta: RequestMeta, object: { type: string; id: string | null }, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof AppError && e.status === 403 && ESCALATION_CODES.has(e.code)) {
+        const permission = typeof e.params.permission === 'string' ? e.params.permission : null;
+        await recordDenial(auth, { permission, reason: e.code, objectType: object.type, objectId: object.id }, meta);
+      }
+      throw e;
+    }
+  }
+
   async function validRoleIds(tx: Tx, tenantId: string, ids: string[], path: string): Promise<RoleRow[]> {
     const roles = await repo.roles(tx, tenantId);
     const errors: FieldError[] = [];
@@ -291,6 +427,10 @@ export function accessService(ctx: AppContext) {
     });
     if (errors.length) throw invalid(errors);
     return out;
+  }
+
+  async function departmentNames(tx: Tx, tenantId: string): Promise<Map<string, string>> {
+    return new Map((await tx.query<{ id: string; name: string }>(`SELECT id, name FROM departments WHERE tenant_id = $1`, [tenantId])).map((d) => [d.id, d.name]));
   }
 
   async function validDepartment(tx: Tx, tenantId: string, id: string | null | undefined, path: string): Promise<void> {
@@ -308,8 +448,8 @@ export function accessService(ctx: AppContext) {
   async function findInvitation(tx: Tx, token: string) {
     const { tenantId, secret } = parseToken(token);
     await tx.actAsTenant(tenantId);
-    const inv = await tx.maybeOne<{ id: string; email: string; email_key: string; role_ids: string[]; department_id: string | null; clearance: string; scope: string; expires_at: Date; accepted_at: Date | null; revoked_at: Date | null }>(
-      `SELECT id, email, email_key, role_ids, department_id, clearance, scope, expires_at, accepted_at, revoked_at FROM invitations WHERE tenant_id = $1 AND token_hash = $2 FOR UPDATE`,
+    const inv = await tx.maybeOne<{ id: string; email: string; email_key: string; role_ids: string[]; department_id: string | null; clearance: string; scope: string; expires_at: Date; accepted_at: Date | null; revoked_at: Date | null; invited_by: string | null }>(
+      `SELECT id, email, email_key, role_ids, department_id, clearance, scope, expires_at, accepted_at, revoked_at, invited_by FROM invitations WHERE tenant_id = $1 AND token_hash = $2 FOR UPDATE`,
       [tenantId, sha256(secret)],
     );
     if (!inv) throw notFound('invitation_not_found');
@@ -322,6 +462,9 @@ export function accessService(ctx: AppContext) {
   return {
     ...apiKeys,
     seedTenant,
+    /** For other assignment paths (e.g. an API key's role): refuses a grant beyond what the caller holds (403). */
+    assertMayGrant,
+    guardEscalation,
     applyDataScope,
     applySystemScope,
     usersWithPermission,
@@ -461,7 +604,7 @@ export function accessService(ctx: AppContext) {
     /** Invites by e-mail; the seat limit counts active and invited users plus open invitations. */
     async invite(
       auth: Auth,
-      input: { email: string; roleIds: string[]; departmentId?: string | null; clearance?: Level; scope?: string; locale?: 'zh-CN' | 'en' },
+      input: { email: string; roleIds: string[]; departmentId?: string | null; clearance?: Level; scope?: string; locale?: 'zh-CN' | 'en'; reason?: string },
       meta: RequestMeta,
     ): Promise<{ id: string; expiresAt: Date }> {
       const tenantId = tenantOfAuth(auth);
@@ -471,7 +614,7 @@ export function accessService(ctx: AppContext) {
       const secret = randomToken(32);
       const id = crypto.randomUUID();
       const expiresAt = new Date(ctx.now().getTime() + INVITATION_TTL_DAYS * 86400_000);
-      return db.platform(async (tx) => {
+      return guardEscalation(auth, meta, { type: 'invitation', id: null }, () => db.platform(async (tx) => {
         await tx.actAsTenant(tenantId);
         await repo.lockTenant(tx, tenantId);
         // Only this tenant's own users are reported: whether an address has an account elsewhere (another
@@ -490,8 +633,13 @@ export function accessService(ctx: AppContext) {
         }
         const roles = await validRoleIds(tx, tenantId, input.roleIds, 'roleIds');
         await validDepartment(tx, tenantId, input.departmentId, 'departmentId');
-        const clearance = input.clearance ?? 'internal';
+        // Default: internal, or the tier when the tier is lower (a public-tier tenant invites at public), and
+        // never above the inviter's own clearance when the inviter is not a tenant admin.
+        const inviter = await standingOf(tx, tenantId, auth.user.id);
+        const clearance = input.clearance ?? minLevel(minLevel('internal', ent.tier), inviter.isAdmin ? 'restricted' : inviter.clearance);
         if (levelRank(clearance) > levelRank(ent.tier)) throw fieldError('clearance', 'clearance_above_tier', { tier: ent.tier });
+        await assertMayGrant(tx, auth, tenantId, { addedRoles: roles, clearance, scope: input.scope ?? 'own' });
+        const dept = input.departmentId ? await tx.maybeOne<{ name: string }>(`SELECT name FROM departments WHERE tenant_id = $1 AND id = $2`, [tenantId, input.departmentId]) : null;
         await tx.execute(
           `INSERT INTO invitations (tenant_id, id, email, email_key, token_hash, role_ids, department_id, clearance, scope, invited_by, expires_at)
            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
@@ -499,21 +647,32 @@ export function accessService(ctx: AppContext) {
         );
         await repo.recordHistory(tx, {
           tenantId, actor: actorOfAuth(auth), kind: 'user.invite', subjectType: 'invitation', subjectId: id, subjectLabel: email,
-          after: { roles: roles.map((r) => r.key), clearance, scope: input.scope ?? 'own', departmentId: input.departmentId ?? null },
+          after: { roles: roles.map((r) => r.key), roleNames: roles.map((r) => r.name), clearance, scope: input.scope ?? 'own', departmentId: input.departmentId ?? null, departmentName: dept?.name ?? null },
+          reason: why(input.reason),
         });
         await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'user.invite', objectType: 'invitation', objectId: id, details: { email, roles: roles.map((r) => r.key) }, meta });
         const tenantName = (await repo.tenantStatus(tx, tenantId))?.name ?? '';
         const link = `${ctx.config.publicUrl}/invite/${tenantId}.${secret}`;
         tx.afterCommit(() => ctx.mailer.send({ ...accessMail.invitation(input.locale ?? 'zh-CN', email, tenantName, auth.user.name, link, expiresAt), tenantId }));
         return { id, expiresAt };
-      });
+      }));
     },
 
-    async revokeInvitation(auth: Auth, id: string, meta: RequestMeta): Promise<void> {
+    async revokeInvitation(auth: Auth, id: string, meta: RequestMeta, reason?: string): Promise<void> {
       const tenantId = tenantOfAuth(auth);
       await db.tenant(tenantId, async (tx) => {
-        const n = await tx.execute(`UPDATE invitations SET revoked_at = now() WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL`, [tenantId, id]);
-        if (!n) throw notFound('invitation_not_found');
+        const inv = await tx.maybeOne<{ email: string; role_ids: string[]; clearance: string; scope: string; expires_at: Date }>(
+          `SELECT email, role_ids, clearance, scope, expires_at FROM invitations WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL FOR UPDATE`,
+          [tenantId, id],
+        );
+        if (!inv) throw notFound('invitation_not_found');
+        await tx.execute(`UPDATE invitations SET revoked_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+        const roles = (await repo.roles(tx, tenantId)).filter((r) => inv.role_ids.includes(r.id));
+        await repo.recordHistory(tx, {
+          tenantId, actor: actorOfAuth(auth), kind: 'user.invite.revoke', subjectType: 'invitation', subjectId: id, subjectLabel: inv.email,
+          before: { status: 'pending', roles: roles.map((r) => r.key), roleNames: roles.map((r) => r.name), clearance: inv.clearance, scope: inv.scope },
+          after: { status: 'revoked' }, reason: why(reason),
+        });
         await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'user.invite.revoke', objectType: 'invitation', objectId: id, meta });
       });
     },
@@ -536,19 +695,36 @@ export function accessService(ctx: AppContext) {
         if (errors.length) throw invalid(errors);
         if (await tx.maybeOne(`SELECT 1 FROM login_identities WHERE email_key = $1`, [inv.email_key])) throw conflict('invitation_email_has_account');
         const t = await repo.tenantStatus(tx, tenantId);
-        if (!t || t.status === 'terminated' || t.status === 'suspended') throw forbidden(t?.status === 'suspended' ? 'tenant_suspended' : 'tenant_terminated');
+        if (!t || t.status !== 'active') {
+          throw forbidden(t?.status === 'suspended' ? 'tenant_suspended' : t?.status === 'restricted' ? 'tenant_read_only' : 'tenant_terminated');
+        }
+        // The seat was reserved when the invitation was sent; the limit may have been lowered since.
+        await repo.lockTenant(tx, tenantId);
+        const ent = await entitlementsOf(tx, tenantId);
+        const used = await repo.seatsUsed(tx, tenantId, ctx.now());
+        if (used.users + 1 > ent.seatLimit) throw new AppError(409, 'seat_limit_reached', { limit: ent.seatLimit, used: used.users });
+        const clearance = minLevel(inv.clearance as Level, ent.tier);
         const userId = crypto.randomUUID();
         await tx.execute(
           `INSERT INTO users (tenant_id, id, email, name, password_hash, status, clearance, scope, department_id) VALUES ($1,$2,$3,$4,$5,'active',$6,$7,$8)`,
-          [tenantId, userId, inv.email, input.name, await hashPassword(input.password), inv.clearance, inv.scope, inv.department_id],
+          [tenantId, userId, inv.email, input.name, await hashPassword(input.password), clearance, inv.scope, inv.department_id],
         );
         await tx.execute(`INSERT INTO login_identities (email_key, kind, tenant_id, user_id) VALUES ($1, 'tenant', $2, $3)`, [inv.email_key, tenantId, userId]);
-        const existing = (await repo.roles(tx, tenantId)).filter((r) => inv.role_ids.includes(r.id)).map((r) => r.id);
-        await repo.setUserRoles(tx, tenantId, userId, existing, null);
+        const granted = (await repo.roles(tx, tenantId)).filter((r) => inv.role_ids.includes(r.id));
+        const existing = granted.map((r) => r.id);
+        await repo.setUserRoles(tx, tenantId, userId, existing, inv.invited_by);
         await tx.execute(`UPDATE invitations SET accepted_at = now(), accepted_user_id = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, inv.id, userId]);
+        // The grant is the inviter's decision: they are the "who" of the history row; the invitee is noted.
+        const inviter = inv.invited_by ? await tx.maybeOne<{ email: string }>(`SELECT email FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, inv.invited_by]) : null;
+        const grantor: Actor = inv.invited_by ? { kind: 'tenant_user', id: inv.invited_by, label: inviter?.email ?? undefined } : { kind: 'system', label: 'invitation' };
+        await repo.recordHistory(tx, {
+          tenantId, actor: grantor, kind: 'user.invite.accept', subjectType: 'user', subjectId: userId, subjectLabel: inv.email,
+          before: { roles: [] },
+          after: { roles: granted.map((r) => r.key).sort(), roleNames: granted.map((r) => r.name), clearance, scope: inv.scope, invitee: inv.email, invitationId: inv.id },
+          reason: null,
+        });
         const actor: Actor = { kind: 'tenant_user', id: userId, label: inv.email };
-        await repo.recordHistory(tx, { tenantId, actor, kind: 'user.roles', subjectType: 'user', subjectId: userId, subjectLabel: inv.email, before: { roles: [] }, after: { roleIds: existing }, reason: 'invitation accepted' });
-        await audit.record(tx, { tenantId, actor, action: 'user.invite.accept', objectType: 'user', objectId: userId, details: { invitationId: inv.id }, meta });
+        await audit.record(tx, { tenantId, actor, action: 'user.invite.accept', objectType: 'user', objectId: userId, details: { invitationId: inv.id, invitedBy: inv.invited_by }, meta });
         return { userId, email: inv.email };
       });
       if ('mismatch' in result) {
@@ -565,53 +741,80 @@ export function accessService(ctx: AppContext) {
       meta: RequestMeta,
     ): Promise<UserView> {
       const tenantId = tenantOfAuth(auth);
-      return db.tenant(tenantId, async (tx) => {
+      const reason = why(patch.reason);
+      return guardEscalation(auth, meta, { type: 'user', id: userId }, () => db.tenant(tenantId, async (tx) => {
         await repo.lockTenant(tx, tenantId);
         const before = await repo.user(tx, tenantId, userId);
         if (!before) throw notFound('user_not_found');
         const actor = actorOfAuth(auth);
         const ent = await entitlementsOf(tx, tenantId);
-        if (patch.roleIds) {
-          const roles = await validRoleIds(tx, tenantId, [...new Set(patch.roleIds)], 'roleIds');
-          if (before.role_keys.includes('tenant_admin') && !roles.some((r) => r.key === 'tenant_admin') && before.status === 'active') {
-            await assertLastAdminKept(tx, tenantId, userId);
-          }
-          await repo.setUserRoles(tx, tenantId, userId, roles.map((r) => r.id), auth.user.id);
-          await repo.recordHistory(tx, {
-            tenantId, actor, kind: 'user.roles', subjectType: 'user', subjectId: userId, subjectLabel: before.email,
-            before: { roles: before.role_keys }, after: { roles: roles.map((r) => r.key).sort() }, reason: patch.reason ?? null,
+        const all = await repo.roles(tx, tenantId);
+        const roles = patch.roleIds ? await validRoleIds(tx, tenantId, [...new Set(patch.roleIds)], 'roleIds') : null;
+        const rolesChanged = !!roles && sortPerms(roles.map((r) => r.id)).join(',') !== sortPerms(before.role_ids).join(',');
+        const clearanceChanged = !!patch.clearance && patch.clearance !== before.clearance;
+        const scopeChanged = !!patch.scope && patch.scope !== before.scope;
+        const departmentChanged = patch.departmentId !== undefined && patch.departmentId !== before.department_id;
+        if (clearanceChanged && levelRank(patch.clearance!) > levelRank(ent.tier)) throw fieldError('clearance', 'clearance_above_tier', { tier: ent.tier });
+        if (departmentChanged) await validDepartment(tx, tenantId, patch.departmentId, 'departmentId');
+        if (rolesChanged || clearanceChanged || scopeChanged || departmentChanged) {
+          await assertMayGrant(tx, auth, tenantId, {
+            target: { id: userId, roleIds: before.role_ids, roleKeys: before.role_keys, clearance: before.clearance, scope: before.scope, departmentId: before.department_id },
+            addedRoles: rolesChanged ? roles!.filter((r) => !before.role_ids.includes(r.id)) : [],
+            removedRoles: rolesChanged ? all.filter((r) => before.role_ids.includes(r.id) && !roles!.some((x) => x.id === r.id)) : [],
+            rolesChanged,
+            clearance: clearanceChanged ? patch.clearance : undefined,
+            scope: scopeChanged ? patch.scope : undefined,
+            departmentChanged,
           });
         }
-        if (patch.clearance && patch.clearance !== before.clearance) {
-          if (levelRank(patch.clearance) > levelRank(ent.tier)) throw fieldError('clearance', 'clearance_above_tier', { tier: ent.tier });
+        if (rolesChanged) {
+          if (before.role_keys.includes('tenant_admin') && !roles!.some((r) => r.key === 'tenant_admin') && before.status === 'active') {
+            await assertLastAdminKept(tx, tenantId, userId);
+          }
+          await repo.setUserRoles(tx, tenantId, userId, roles!.map((r) => r.id), auth.user.id);
+          const sorted = [...roles!].sort((a, b) => a.key.localeCompare(b.key));
+          const beforeSorted = all.filter((r) => before.role_ids.includes(r.id)).sort((a, b) => a.key.localeCompare(b.key));
+          await repo.recordHistory(tx, {
+            tenantId, actor, kind: 'user.roles', subjectType: 'user', subjectId: userId, subjectLabel: before.email,
+            before: { roles: beforeSorted.map((r) => r.key), roleNames: beforeSorted.map((r) => r.name) },
+            after: { roles: sorted.map((r) => r.key), roleNames: sorted.map((r) => r.name) }, reason,
+          });
+        }
+        if (clearanceChanged) {
           await tx.execute(`UPDATE users SET clearance = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId, patch.clearance]);
-          await repo.recordHistory(tx, { tenantId, actor, kind: 'user.clearance', subjectType: 'user', subjectId: userId, subjectLabel: before.email, before: { clearance: before.clearance }, after: { clearance: patch.clearance }, reason: patch.reason ?? null });
+          await repo.recordHistory(tx, { tenantId, actor, kind: 'user.clearance', subjectType: 'user', subjectId: userId, subjectLabel: before.email, before: { clearance: before.clearance }, after: { clearance: patch.clearance }, reason });
         }
-        if (patch.scope && patch.scope !== before.scope) {
+        if (scopeChanged) {
           await tx.execute(`UPDATE users SET scope = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId, patch.scope]);
-          await repo.recordHistory(tx, { tenantId, actor, kind: 'user.scope', subjectType: 'user', subjectId: userId, subjectLabel: before.email, before: { scope: before.scope }, after: { scope: patch.scope }, reason: patch.reason ?? null });
+          await repo.recordHistory(tx, { tenantId, actor, kind: 'user.scope', subjectType: 'user', subjectId: userId, subjectLabel: before.email, before: { scope: before.scope }, after: { scope: patch.scope }, reason });
         }
-        if (patch.departmentId !== undefined && patch.departmentId !== before.department_id) {
-          await validDepartment(tx, tenantId, patch.departmentId, 'departmentId');
+        if (departmentChanged) {
+          const names = await departmentNames(tx, tenantId);
           await tx.execute(`UPDATE users SET department_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId, patch.departmentId]);
-          await repo.recordHistory(tx, { tenantId, actor, kind: 'user.department', subjectType: 'user', subjectId: userId, subjectLabel: before.email, before: { departmentId: before.department_id }, after: { departmentId: patch.departmentId }, reason: patch.reason ?? null });
+          await repo.recordHistory(tx, {
+            tenantId, actor, kind: 'user.department', subjectType: 'user', subjectId: userId, subjectLabel: before.email,
+            before: { departmentId: before.department_id, departmentName: before.department_id ? (names.get(before.department_id) ?? null) : null },
+            after: { departmentId: patch.departmentId, departmentName: patch.departmentId ? (names.get(patch.departmentId) ?? null) : null }, reason,
+          });
         }
         if (patch.name && patch.name !== before.name) {
           await tx.execute(`UPDATE users SET name = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId, patch.name]);
         }
-        await audit.record(tx, { tenantId, actor, action: 'user.update', objectType: 'user', objectId: userId, details: { fields: Object.keys(patch) }, meta });
+        await audit.record(tx, { tenantId, actor, action: 'user.update', objectType: 'user', objectId: userId, details: { fields: Object.keys(patch), reason }, meta });
         return userView((await repo.user(tx, tenantId, userId))!);
-      });
+      }));
     },
 
     /** Disables (sessions end at once) or re-enables a user; the last active tenant admin stays. */
-    async setUserStatus(auth: Auth, userId: string, status: 'active' | 'disabled', meta: RequestMeta): Promise<UserView> {
+    async setUserStatus(auth: Auth, userId: string, status: 'active' | 'disabled', meta: RequestMeta, reason?: string): Promise<UserView> {
       const tenantId = tenantOfAuth(auth);
-      return db.tenant(tenantId, async (tx) => {
+      return guardEscalation(auth, meta, { type: 'user', id: userId }, () => db.tenant(tenantId, async (tx) => {
         await repo.lockTenant(tx, tenantId);
         const u = await repo.user(tx, tenantId, userId);
         if (!u) throw notFound('user_not_found');
         if (u.status === status) return userView(u);
+        // Only a tenant admin disables or re-enables a tenant admin.
+        if (u.role_keys.includes('tenant_admin') && u.id !== auth.user.id && !(await standingOf(tx, tenantId, auth.user.id)).isAdmin) throw forbidden('admin_target_requires_admin');
         if (status === 'disabled') {
           if (u.role_keys.includes('tenant_admin')) await assertLastAdminKept(tx, tenantId, userId);
           await tx.execute(`UPDATE users SET status = 'disabled', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId]);
@@ -622,10 +825,10 @@ export function accessService(ctx: AppContext) {
           if (used.users + used.invitations >= ent.seatLimit) throw new AppError(409, 'seat_limit_reached', { limit: ent.seatLimit, used: used.users + used.invitations });
           await tx.execute(`UPDATE users SET status = 'active', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, userId]);
         }
-        await repo.recordHistory(tx, { tenantId, actor: actorOfAuth(auth), kind: 'user.status', subjectType: 'user', subjectId: userId, subjectLabel: u.email, before: { status: u.status }, after: { status } });
-        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: status === 'disabled' ? 'user.disable' : 'user.enable', objectType: 'user', objectId: userId, meta });
+        await repo.recordHistory(tx, { tenantId, actor: actorOfAuth(auth), kind: 'user.status', subjectType: 'user', subjectId: userId, subjectLabel: u.email, before: { status: u.status }, after: { status }, reason: why(reason) });
+        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: status === 'disabled' ? 'user.disable' : 'user.enable', objectType: 'user', objectId: userId, details: { reason: why(reason) }, meta });
         return userView((await repo.user(tx, tenantId, userId))!);
-      });
+      }));
     },
 
     /** The tenant's users, roles and departments in one document (data export); the read is audited. */
@@ -675,7 +878,7 @@ export function accessService(ctx: AppContext) {
         (await repo.departments(tx, tenantId)).map((d) => ({ id: d.id, name: d.name, parentId: d.parent_id, headUserId: d.head_user_id, userCount: d.user_count })),
       );
     },
-    async createDepartment(auth: Auth, input: { name: string; parentId?: string | null }, meta: RequestMeta) {
+    async createDepartment(auth: Auth, input: { name: string; parentId?: string | null; reason?: string }, meta: RequestMeta) {
       const tenantId = tenantOfAuth(auth);
       const id = crypto.randomUUID();
       return db.tenant(tenantId, async (tx) => {
@@ -685,12 +888,21 @@ export function accessService(ctx: AppContext) {
           [tenantId, input.parentId ?? null, input.name],
         );
         if (dup) throw fieldError('name', 'department_name_taken');
+        const names = await departmentNames(tx, tenantId);
         await tx.execute(`INSERT INTO departments (tenant_id, id, name, parent_id) VALUES ($1,$2,$3,$4)`, [tenantId, id, input.name, input.parentId ?? null]);
+        await repo.recordHistory(tx, {
+          tenantId, actor: actorOfAuth(auth), kind: 'department.create', subjectType: 'department', subjectId: id, subjectLabel: input.name,
+          before: null, after: { name: input.name, parentId: input.parentId ?? null, parentName: input.parentId ? (names.get(input.parentId) ?? null) : null }, reason: why(input.reason),
+        });
         await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'department.create', objectType: 'department', objectId: id, details: { name: input.name }, meta });
         return { id, name: input.name, parentId: input.parentId ?? null, userCount: 0 };
       });
     },
-    async updateDepartment(auth: Auth, id: string, input: { name?: string; parentId?: string | null; headUserId?: string | null }, meta: RequestMeta) {
+    /**
+     * Renames, moves or sets the head of a department. A move changes who "department and below" covers,
+     * a head change who approves "department head" steps: each change is a permission-history row.
+     */
+    async updateDepartment(auth: Auth, id: string, input: { name?: string; parentId?: string | null; headUserId?: string | null; reason?: string }, meta: RequestMeta) {
       const tenantId = tenantOfAuth(auth);
       return db.tenant(tenantId, async (tx) => {
         const d = await tx.maybeOne<{ name: string; parent_id: string | null; head_user_id: string | null }>(
@@ -716,11 +928,33 @@ export function accessService(ctx: AppContext) {
           if (!u || u.status !== 'active') throw fieldError('headUserId', 'user_not_found');
         }
         await tx.execute(`UPDATE departments SET name = $3, parent_id = $4, head_user_id = $5 WHERE tenant_id = $1 AND id = $2`, [tenantId, id, name, parentId, headUserId]);
-        await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'department.update', objectType: 'department', objectId: id, details: { name, parentId, headUserId }, meta });
+        const actor = actorOfAuth(auth);
+        const reason = why(input.reason);
+        const names = await departmentNames(tx, tenantId);
+        const base = { tenantId, actor, subjectType: 'department', subjectId: id, subjectLabel: name, reason };
+        if (name !== d.name) await repo.recordHistory(tx, { ...base, kind: 'department.rename', before: { name: d.name }, after: { name } });
+        if (parentId !== d.parent_id) {
+          await repo.recordHistory(tx, {
+            ...base, kind: 'department.move',
+            before: { parentId: d.parent_id, parentName: d.parent_id ? (names.get(d.parent_id) ?? null) : null },
+            after: { parentId, parentName: parentId ? (names.get(parentId) ?? null) : null },
+          });
+        }
+        if (headUserId !== d.head_user_id) {
+          const emails = new Map(
+            (await tx.query<{ id: string; email: string }>(`SELECT id, email FROM users WHERE tenant_id = $1 AND id = ANY ($2::uuid[])`, [tenantId, [d.head_user_id, headUserId].filter(Boolean)])).map((u) => [u.id, u.email]),
+          );
+          await repo.recordHistory(tx, {
+            ...base, kind: 'department.head',
+            before: { headUserId: d.head_user_id, head: d.head_user_id ? (emails.get(d.head_user_id) ?? null) : null },
+            after: { headUserId, head: headUserId ? (emails.get(headUserId) ?? null) : null },
+          });
+        }
+        await audit.record(tx, { tenantId, actor, action: 'department.update', objectType: 'department', objectId: id, details: { name, parentId, headUserId, reason }, meta });
         return { id, name, parentId, headUserId };
       });
     },
-    async deleteDepartment(auth: Auth, id: string, meta: RequestMeta) {
+    async deleteDepartment(auth: Auth, id: string, meta: RequestMeta, reason?: string) {
       const tenantId = tenantOfAuth(auth);
       await db.tenant(tenantId, async (tx) => {
         const inUse = await tx.maybeOne(
@@ -730,8 +964,14 @@ export function accessService(ctx: AppContext) {
           [tenantId, id],
         );
         if (inUse) throw conflict('department_in_use');
-        const n = await tx.execute(`DELETE FROM departments WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
-        if (!n) throw notFound('department_not_found');
+        const d = await tx.maybeOne<{ name: string; parent_id: string | null }>(`SELECT name, parent_id FROM departments WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+        if (!d) throw notFound('department_not_found');
+        const names = await departmentNames(tx, tenantId);
+        await tx.execute(`DELETE FROM departments WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+        await repo.recordHistory(tx, {
+          tenantId, actor: actorOfAuth(auth), kind: 'department.delete', subjectType: 'department', subjectId: id, subjectLabel: d.name,
+          before: { name: d.name, parentId: d.parent_id, parentName: d.parent_id ? (names.get(d.parent_id) ?? null) : null }, after: null, reason: why(reason),
+        });
         await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'department.delete', objectType: 'department', objectId: id, meta });
       });
     },
@@ -751,7 +991,7 @@ export function accessService(ctx: AppContext) {
     },
     async saveRole(auth: Auth, id: string | null, input: { name: string; permissions: string[]; reason?: string }, meta: RequestMeta) {
       const tenantId = tenantOfAuth(auth);
-      return db.tenant(tenantId, async (tx) => {
+      return guardEscalation(auth, meta, { type: 'role', id }, () => db.tenant(tenantId, async (tx) => {
         await repo.lockTenant(tx, tenantId);
         const ent = await entitlementsOf(tx, tenantId);
         const allowed = new Set<string>(entitledPermissions(ent.modules));
@@ -762,13 +1002,19 @@ export function accessService(ctx: AppContext) {
         });
         if (errors.length) throw invalid(errors);
         const permissions = sortPerms(input.permissions);
+        // A role holds only what its editor holds (a tenant admin holds every entitled permission).
+        const me = await standingOf(tx, tenantId, auth.user.id);
+        if (!me.isAdmin) {
+          const missing = permissions.filter((p) => !me.grants.has(p));
+          if (missing.length) throw forbidden('role_exceeds_own_permissions', { role: input.name, permissions: missing.join(', '), permission: missing[0]! });
+        }
         const sameName = await repo.roleByName(tx, tenantId, input.name);
         if (sameName && sameName.id !== id) throw fieldError('name', 'role_name_taken');
         const actor = actorOfAuth(auth);
         if (!id) {
           const newId = crypto.randomUUID();
           await repo.insertRole(tx, tenantId, { id: newId, key: `custom_${newId.slice(0, 8)}`, name: input.name, permissions, builtin: false });
-          await repo.recordHistory(tx, { tenantId, actor, kind: 'role.create', subjectType: 'role', subjectId: newId, subjectLabel: input.name, before: null, after: { name: input.name, permissions }, reason: input.reason ?? null });
+          await repo.recordHistory(tx, { tenantId, actor, kind: 'role.create', subjectType: 'role', subjectId: newId, subjectLabel: input.name, before: null, after: { name: input.name, permissions }, reason: why(input.reason) });
           await audit.record(tx, { tenantId, actor, action: 'role.create', objectType: 'role', objectId: newId, details: { permissions }, meta });
           return roleView((await repo.role(tx, tenantId, newId))!);
         }
@@ -776,12 +1022,12 @@ export function accessService(ctx: AppContext) {
         if (!before) throw notFound('role_not_found');
         if (before.builtin) throw forbidden('role_builtin_readonly');
         await repo.updateRole(tx, tenantId, id, input.name, permissions);
-        await repo.recordHistory(tx, { tenantId, actor, kind: 'role.update', subjectType: 'role', subjectId: id, subjectLabel: input.name, before: { name: before.name, permissions: sortPerms(before.permissions) }, after: { name: input.name, permissions }, reason: input.reason ?? null });
+        await repo.recordHistory(tx, { tenantId, actor, kind: 'role.update', subjectType: 'role', subjectId: id, subjectLabel: input.name, before: { name: before.name, permissions: sortPerms(before.permissions) }, after: { name: input.name, permissions }, reason: why(input.reason) });
         await audit.record(tx, { tenantId, actor, action: 'role.update', objectType: 'role', objectId: id, details: { permissions }, meta });
         return roleView((await repo.role(tx, tenantId, id))!);
-      });
+      }));
     },
-    async deleteRole(auth: Auth, id: string, meta: RequestMeta) {
+    async deleteRole(auth: Auth, id: string, meta: RequestMeta, reason?: string) {
       const tenantId = tenantOfAuth(auth);
       await db.tenant(tenantId, async (tx) => {
         const r = await repo.role(tx, tenantId, id);
@@ -789,7 +1035,7 @@ export function accessService(ctx: AppContext) {
         if (r.builtin) throw forbidden('role_builtin_readonly');
         if ((await repo.roleAssignments(tx, tenantId, id)).n > 0) throw conflict('role_in_use');
         await repo.deleteRole(tx, tenantId, id);
-        await repo.recordHistory(tx, { tenantId, actor: actorOfAuth(auth), kind: 'role.delete', subjectType: 'role', subjectId: id, subjectLabel: r.name, before: { name: r.name, permissions: r.permissions }, after: null });
+        await repo.recordHistory(tx, { tenantId, actor: actorOfAuth(auth), kind: 'role.delete', subjectType: 'role', subjectId: id, subjectLabel: r.name, before: { name: r.name, permissions: r.permissions }, after: null, reason: why(reason) });
         await audit.record(tx, { tenantId, actor: actorOfAuth(auth), action: 'role.delete', objectType: 'role', objectId: id, meta });
       });
     },
@@ -828,6 +1074,7 @@ export function accessService(ctx: AppContext) {
     async createRequest(auth: Auth, input: { type: 'module' | 'tier' | 'seats'; module?: string; tier?: Level; seats?: number; reason: string }, meta: RequestMeta) {
       const tenantId = tenantOfAuth(auth);
       return db.tenant(tenantId, async (tx) => {
+        await repo.lockTenant(tx, tenantId);
         const ent = await entitlementsOf(tx, tenantId);
         if (input.type === 'module') {
           if (!input.module || !(ENTITLABLE_MODULES as string[]).includes(input.module)) throw fieldError('module', 'required');
@@ -841,6 +1088,13 @@ export function accessService(ctx: AppContext) {
           if (!input.seats) throw fieldError('seats', 'required');
           if (input.seats <= ent.seatLimit) throw fieldError('seats', 'seats_not_higher', { limit: ent.seatLimit });
         }
+        // One open request per module, per tier and for seats: a second one would only be decided twice.
+        const pending = await tx.maybeOne<{ id: string }>(
+          `SELECT id FROM permission_requests WHERE tenant_id = $1 AND status = 'pending' AND type = $2
+              AND ($2 <> 'module' OR module = $3) AND ($2 <> 'tier' OR tier = $4)`,
+          [tenantId, input.type, input.module ?? null, input.tier ?? null],
+        );
+        if (pending) throw conflict('request_duplicate', { id: pending.id });
         const id = crypto.randomUUID();
         await tx.execute(
           `INSERT INTO permission_requests (tenant_id, id, type, module, tier, seats, reason, requested_by, requested_by_label) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
@@ -929,22 +1183,27 @@ export function accessService(ctx: AppContext) {
 
     // ---------------------------------------------------------------- history / denials -----------
     /**
-     * Permission history. With `exportedBy` (a CSV download) the read itself is audited in the same
-     * transaction: `access.history.export` with the filter and the row count (tenant chain, or the platform's).
+     * Permission history, newest first. `limit` rows at most, after the keyset `cursor` (occurredAt, id) of the
+     * previous page; CSV export pages through everything with it. With `exportedBy` (the first page of a CSV
+     * download) the read itself is audited in the same transaction: `access.history.export` with the filter
+     * (tenant chain, or the platform's).
      */
     async history(
       filter: { tenantId?: string | null; kind?: string | null; from?: Date | null; to?: Date | null; q?: string | null },
       platform: boolean,
+      page: { limit?: number; cursor?: { occurredAt: Date; id: string } | null } = {},
       exportedBy?: { actor: Actor; meta: RequestMeta },
     ) {
+      const limit = page.limit ?? HISTORY_PAGE;
       const run = async (tx: Tx) => {
         const rows = await tx.query<Record<string, unknown>>(
           `SELECT h.*, t.name AS tenant_name FROM permission_history h JOIN tenants t ON t.id = h.tenant_id
             WHERE ($1::uuid IS NULL OR h.tenant_id = $1) AND ($2::text IS NULL OR h.kind LIKE $2 || '%')
               AND ($3::timestamptz IS NULL OR h.occurred_at >= $3) AND ($4::timestamptz IS NULL OR h.occurred_at < $4)
               AND ($5::text IS NULL OR h.subject_label ILIKE '%' || $5 || '%' OR h.actor_label ILIKE '%' || $5 || '%' OR h.reason ILIKE '%' || $5 || '%')
-            ORDER BY h.occurred_at DESC, h.id LIMIT 5000`,
-          [filter.tenantId ?? null, filter.kind ?? null, filter.from ?? null, filter.to ?? null, filter.q ?? null],
+              AND ($6::timestamptz IS NULL OR (h.occurred_at, h.id) < ($6::timestamptz, $7::uuid))
+            ORDER BY h.occurred_at DESC, h.id DESC LIMIT $8`,
+          [filter.tenantId ?? null, filter.kind ?? null, filter.from ?? null, filter.to ?? null, filter.q ?? null, page.cursor?.occurredAt ?? null, page.cursor?.id ?? null, limit],
         );
         if (exportedBy) {
           await audit.record(tx, {

@@ -1,10 +1,10 @@
 import { Layout, Menu } from 'antd';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
-import { api } from '../api';
 import { useAuth } from '../auth';
 import type { NavItem } from '../navigation';
+import { useTenantPermissions } from '../useTenantPermissions';
 
 export default function ConsoleLayout({ items }: { items: NavItem[] }) {
   const { t } = useTranslation();
@@ -13,22 +13,10 @@ export default function ConsoleLayout({ items }: { items: NavItem[] }) {
   const location = useLocation();
   const [collapsed, setCollapsed] = useState(false);
   const roles = me?.user.roles ?? [];
-  // Items gated by a permission need the caller's effective permissions (tenant users only).
-  const [permissions, setPermissions] = useState<string[]>([]);
-  const needsPermissions = me?.user.kind === 'tenant' && items.some((i) => i.permission);
-  useEffect(() => {
-    if (!needsPermissions) return;
-    let live = true;
-    api
-      .get<{ permissions: string[] }>('/access/me')
-      .then((r) => live && setPermissions(r.permissions))
-      .catch(() => live && setPermissions([]));
-    return () => {
-      live = false;
-    };
-  }, [needsPermissions, me?.user.id]);
+  // Items with `permissions` show when the tenant user holds one of them now (custom roles included).
+  const perms = useTenantPermissions(me?.user.kind === 'tenant' && items.some((i) => i.permissions), location.pathname);
   const visible = items.filter(
-    (item) => (!item.roles || item.roles.some((r) => roles.includes(r))) && (!item.permission || permissions.includes(item.permission)),
+    (item) => (!item.roles || item.roles.some((r) => roles.includes(r))) && (!item.permissions || item.permissions.some((p) => (perms ?? []).includes(p))),
   );
   const selected = visible
     .filter((item) => location.pathname === item.path || location.pathname.startsWith(`${item.path}/`))

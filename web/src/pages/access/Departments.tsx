@@ -1,14 +1,15 @@
-import { Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Tree } from 'antd';
+import { Button, Card, Form, Input, Modal, Select, Space, Tree } from 'antd';
 import type { DataNode } from 'antd/es/tree';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import ProblemAlert from '../../components/ProblemAlert';
 import { testId } from '../../testid';
 import { accessApi, type AccessUser, type Department } from './accessApi';
+import { ReasonField, ReasonModal, type ReasonRequest } from './ReasonModal';
 
 interface TreeActions {
   headOf: (d: Department) => string | null;
-  onDelete: (id: string) => void;
+  onDelete: (d: Department) => void;
   onEdit: (d: Department) => void;
   del: string;
   edit: string;
@@ -24,9 +25,7 @@ function toTree(all: Department[], parent: string | null, a: TreeActions): DataN
           <span data-testid={`department-${d.name}`}>{d.name} ({d.userCount})</span>
           {a.headOf(d) && <span data-testid={`department-head-${d.name}`}>· {a.headOf(d)}</span>}
           <a onClick={() => a.onEdit(d)} data-testid={`department-edit-${d.name}`}>{a.edit}</a>
-          <Popconfirm title={a.del} onConfirm={() => a.onDelete(d.id)}>
-            <a>{a.del}</a>
-          </Popconfirm>
+          <a onClick={() => a.onDelete(d)} data-testid={`department-delete-${d.name}`}>{a.del}</a>
         </Space>
       ),
       children: toTree(all, d.id, a),
@@ -49,9 +48,10 @@ export default function Departments() {
   const [items, setItems] = useState<Department[]>([]);
   const [users, setUsers] = useState<AccessUser[]>([]);
   const [error, setError] = useState<unknown>(null);
-  const [form] = Form.useForm<{ name: string; parentId?: string }>();
+  const [form] = Form.useForm<{ name: string; parentId?: string; reason?: string }>();
   const [editing, setEditing] = useState<Department | null>(null);
-  const [editForm] = Form.useForm<{ name: string; parentId?: string | null; headUserId?: string | null }>();
+  const [editForm] = Form.useForm<{ name: string; parentId?: string | null; headUserId?: string | null; reason?: string }>();
+  const [confirming, setConfirming] = useState<ReasonRequest | null>(null);
   const load = useCallback(async () => {
     try {
       const [d, u] = await Promise.all([accessApi.departments(), accessApi.users()]);
@@ -76,12 +76,15 @@ export default function Departments() {
   return (
     <Card title={t('access.departments.title')}>
       <ProblemAlert error={error} onClose={() => setError(null)} />
-      <Form form={form} layout="inline" style={{ marginBottom: 16 }} onFinish={(v) => run(async () => { await accessApi.createDepartment({ name: v.name, parentId: v.parentId ?? null }); form.resetFields(); })}>
+      <Form form={form} layout="inline" style={{ marginBottom: 16 }} onFinish={(v) => run(async () => { await accessApi.createDepartment({ name: v.name, parentId: v.parentId ?? null, reason: v.reason || undefined }); form.resetFields(); })}>
         <Form.Item name="name" rules={[{ required: true, max: 100 }]}>
           <Input placeholder={t('access.departments.name')} data-testid="department-name" />
         </Form.Item>
         <Form.Item name="parentId">
           <Select allowClear style={{ width: 200 }} placeholder={t('access.departments.parent')} options={items.map((d) => ({ value: d.id, label: d.name }))} />
+        </Form.Item>
+        <Form.Item name="reason" rules={[{ max: 500 }]}>
+          <Input style={{ width: 260 }} maxLength={500} placeholder={t('access.reason.label')} data-testid="department-reason" />
         </Form.Item>
         <Button type="primary" htmlType="submit" data-testid="department-add">{t('access.departments.add')}</Button>
       </Form>
@@ -89,10 +92,10 @@ export default function Departments() {
         defaultExpandAll
         treeData={toTree(items, null, {
           headOf: (d) => (d.headUserId ? t('access.departments.headIs', { name: users.find((u) => u.id === d.headUserId)?.name ?? '—' }) : null),
-          onDelete: (id) => void run(() => accessApi.deleteDepartment(id)),
+          onDelete: (d) => setConfirming({ title: `${t('access.departments.delete')} · ${d.name}`, danger: true, run: (reason) => run(() => accessApi.deleteDepartment(d.id, reason)) }),
           onEdit: (d) => {
             setEditing(d);
-            editForm.setFieldsValue({ name: d.name, parentId: d.parentId, headUserId: d.headUserId });
+            editForm.setFieldsValue({ name: d.name, parentId: d.parentId, headUserId: d.headUserId, reason: '' });
           },
           del: t('access.departments.delete'),
           edit: t('access.departments.edit'),
@@ -113,7 +116,7 @@ export default function Departments() {
           layout="vertical"
           onFinish={(v) =>
             run(async () => {
-              await accessApi.updateDepartment(editing!.id, { name: v.name, parentId: v.parentId ?? null, headUserId: v.headUserId ?? null });
+              await accessApi.updateDepartment(editing!.id, { name: v.name, parentId: v.parentId ?? null, headUserId: v.headUserId ?? null, reason: v.reason || undefined });
               setEditing(null);
             })
           }
@@ -139,8 +142,10 @@ export default function Departments() {
               options={users.map((u) => ({ value: u.id, label: `${u.name} <${u.email}>` }))}
             />
           </Form.Item>
+          <ReasonField />
         </Form>
       </Modal>
+      <ReasonModal request={confirming} onClose={() => setConfirming(null)} />
     </Card>
   );
 }

@@ -1,4 +1,4 @@
-import { Button, Card, DatePicker, Input, Select, Space, Table } from 'antd';
+import { Alert, Button, Card, DatePicker, Input, Select, Space, Table } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import ProblemAlert from '../../components/ProblemAlert';
@@ -6,21 +6,24 @@ import { downloadFile } from '../../api';
 import { useFormat } from '../../format';
 import { testId } from '../../testid';
 import { accessApi, type HistoryEntry, type HistoryFilter } from './accessApi';
+import { HISTORY_GROUPS, HistoryChange, historyKindLabel, historySubject } from './historyFormat';
 
-const KINDS = ['role', 'user', 'entitlements', 'request', 'tenant', 'api_key'];
+const PAGE = 5000;
 
-const show = (v: unknown) => (v === null || v === undefined ? '' : JSON.stringify(v));
-
-/** Permission history: the tenant's own (tenant console) or all tenants' (operator, `platform`). */
+/** Permission history: the tenant's own (tenant console) or all tenants' (operator, `platform`, with a tenant filter). */
 export default function History({ platform = false }: { platform?: boolean }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const [items, setItems] = useState<HistoryEntry[]>([]);
+  const [truncated, setTruncated] = useState(false);
   const [filter, setFilter] = useState<HistoryFilter>({});
+  const [tenants, setTenants] = useState<Array<{ id: string; name: string }>>([]);
   const [error, setError] = useState<unknown>(null);
   const load = useCallback(async () => {
     try {
-      setItems((await accessApi.history(filter, platform)).items);
+      const r = await accessApi.history(filter, platform);
+      setItems(r.items);
+      setTruncated(!!r.truncated);
       setError(null);
     } catch (e) {
       setError(e);
@@ -29,6 +32,9 @@ export default function History({ platform = false }: { platform?: boolean }) {
   useEffect(() => {
     void load();
   }, [load]);
+  useEffect(() => {
+    if (platform) accessApi.tenants().then((r) => setTenants(r.items), () => setTenants([]));
+  }, [platform]);
   return (
     <Card
       title={t('access.history.title')}
@@ -42,11 +48,31 @@ export default function History({ platform = false }: { platform?: boolean }) {
       }
     >
       <Space wrap style={{ marginBottom: 16 }}>
-        <Select allowClear style={{ width: 180 }} placeholder={t('access.history.filterKind')} options={KINDS.map((k) => ({ value: k, label: k }))} onChange={(kind?: string) => setFilter((f) => ({ ...f, kind }))} />
+        {platform && (
+          <Select
+            allowClear
+            showSearch
+            optionFilterProp="label"
+            style={{ width: 220 }}
+            placeholder={t('access.history.filterTenant')}
+            options={tenants.map((x) => ({ value: x.id, label: x.name }))}
+            onChange={(tenantId?: string) => setFilter((f) => ({ ...f, tenantId }))}
+            data-testid="history-tenant"
+          />
+        )}
+        <Select
+          allowClear
+          style={{ width: 180 }}
+          placeholder={t('access.history.filterKind')}
+          options={HISTORY_GROUPS.map((k) => ({ value: k, label: t(`access.historyGroup.${k}`) }))}
+          onChange={(kind?: string) => setFilter((f) => ({ ...f, kind }))}
+          data-testid="history-kind"
+        />
         <Input.Search allowClear style={{ width: 280 }} placeholder={t('access.history.search')} onSearch={(q) => setFilter((f) => ({ ...f, q: q || undefined }))} />
         <DatePicker.RangePicker onChange={(r) => setFilter((f) => ({ ...f, from: r?.[0]?.startOf('day').toISOString(), to: r?.[1]?.endOf('day').toISOString() }))} />
       </Space>
       <ProblemAlert error={error} onClose={() => setError(null)} />
+      {truncated && <Alert type="info" showIcon style={{ marginBottom: 12 }} title={t('access.history.truncated', { n: PAGE })} data-testid="history-truncated" />}
       <Table<HistoryEntry>
         rowKey="id"
         dataSource={items}
@@ -56,9 +82,9 @@ export default function History({ platform = false }: { platform?: boolean }) {
           { title: t('access.history.time'), render: (_, h) => fmt.dateTime(h.occurredAt) },
           ...(platform ? [{ title: t('access.history.tenant'), dataIndex: 'tenantName' }] : []),
           { title: t('access.history.actor'), dataIndex: 'actor' },
-          { title: t('access.history.kind'), dataIndex: 'kind' },
-          { title: t('access.history.subject'), render: (_, h) => h.subjectLabel ?? h.subjectId ?? h.subjectType },
-          { title: t('access.history.change'), render: (_, h) => <code style={{ fontSize: 12 }}>{show(h.before)} → {show(h.after)}</code> },
+          { title: t('access.history.kind'), render: (_, h) => historyKindLabel(t, h.kind) },
+          { title: t('access.history.subject'), render: (_, h) => historySubject(t, h) },
+          { title: t('access.history.change'), render: (_, h) => <HistoryChange kind={h.kind} before={h.before} after={h.after} /> },
           { title: t('access.history.reason'), render: (_, h) => h.reason ?? '' },
         ]}
       />

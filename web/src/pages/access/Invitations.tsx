@@ -1,10 +1,11 @@
-import { Button, Card, Popconfirm, Table, Tag, message } from 'antd';
+import { Button, Card, Table, Tag, message } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import ProblemAlert from '../../components/ProblemAlert';
 import { useFormat } from '../../format';
 import { testId } from '../../testid';
 import { accessApi, type Invitation } from './accessApi';
+import { ReasonModal, type ReasonRequest } from './ReasonModal';
 
 const COLORS: Record<Invitation['status'], string> = { pending: 'blue', accepted: 'green', expired: 'default', revoked: 'red' };
 
@@ -14,6 +15,7 @@ export default function Invitations({ version, onChange }: { version: number; on
   const fmt = useFormat();
   const [items, setItems] = useState<Invitation[]>([]);
   const [error, setError] = useState<unknown>(null);
+  const [confirming, setConfirming] = useState<ReasonRequest | null>(null);
   const load = useCallback(async () => {
     try {
       setItems((await accessApi.invitations()).items);
@@ -24,10 +26,10 @@ export default function Invitations({ version, onChange }: { version: number; on
   useEffect(() => {
     void load();
   }, [load, version]);
-  const revoke = async (id: string) => {
+  const revoke = async (id: string, reason?: string) => {
     try {
       setError(null);
-      await accessApi.revokeInvitation(id);
+      await accessApi.revokeInvitation(id, reason);
       message.success(t('access.invitations.revoked'));
       await load();
       onChange?.();
@@ -52,13 +54,14 @@ export default function Invitations({ version, onChange }: { version: number; on
             title: '',
             render: (_, r) =>
               r.status === 'pending' ? (
-                <Popconfirm title={t('access.invitations.confirmRevoke')} onConfirm={() => revoke(r.id)}>
-                  <Button size="small" danger data-testid="invitation-revoke">{t('access.invitations.revoke')}</Button>
-                </Popconfirm>
+                <Button size="small" danger data-testid="invitation-revoke" onClick={() => setConfirming({ title: t('access.invitations.confirmRevoke'), danger: true, run: (reason) => revoke(r.id, reason) })}>
+                  {t('access.invitations.revoke')}
+                </Button>
               ) : null,
           },
         ]}
       />
+      <ReasonModal request={confirming} onClose={() => setConfirming(null)} />
     </Card>
   );
 }

@@ -6,6 +6,7 @@ import ProblemAlert from '../../components/ProblemAlert';
 import { PageSpinner } from '../../components/RequireAuth';
 import { useFormat } from '../../format';
 import { accessApi, type Report } from './accessApi';
+import { denyReasonLabel } from './historyFormat';
 
 /** One over-reach report (tenant console: /tenant/access/reports/:id; operator: /platform/access/reports/:tenantId/:id). */
 export default function ReportDetail({ platform = false }: { platform?: boolean }) {
@@ -53,7 +54,7 @@ export default function ReportDetail({ platform = false }: { platform?: boolean 
           columns={[
             { title: t('access.reports.user'), render: (_, r) => r.email ?? r.userId ?? '—' },
             { title: t('access.reports.count'), dataIndex: 'count' },
-            { title: t('access.reports.reasons'), render: (_, r) => Object.entries(r.reasons).map(([k, n]) => <Tag key={k}>{k} × {n}</Tag>) },
+            { title: t('access.reports.reasons'), render: (_, r) => Object.entries(r.reasons).map(([k, n]) => <Tag key={k}>{denyReasonLabel(t, k)} × {n}</Tag>) },
             { title: t('access.reports.last'), render: (_, r) => fmt.dateTime(r.lastAt) },
           ]}
         />
@@ -67,7 +68,7 @@ export default function ReportDetail({ platform = false }: { platform?: boolean 
           dataSource={f.sodConflicts}
           columns={[
             { title: t('access.reports.user'), dataIndex: 'email' },
-            { title: t('access.reports.pair'), render: (_, r) => r.pair.map((p) => <Tag key={p}>{t(`permissions.${p}`, { defaultValue: p })}</Tag>) },
+            { title: t('access.reports.pair'), render: (_, r) => r.pair.map((p) => <Tag key={p}>{t(`perms.${p}`, { defaultValue: p })}</Tag>) },
           ]}
         />
       </Card>
@@ -80,7 +81,7 @@ export default function ReportDetail({ platform = false }: { platform?: boolean 
           dataSource={f.unusedPermissions}
           columns={[
             { title: t('access.reports.user'), dataIndex: 'email' },
-            { title: t('access.reports.permissions'), render: (_, r) => r.permissions.map((p) => <Tag key={p}>{t(`permissions.${p}`, { defaultValue: p })}</Tag>) },
+            { title: t('access.reports.permissions'), render: (_, r) => r.permissions.map((p) => <Tag key={p}>{t(`perms.${p}`, { defaultValue: p })}</Tag>) },
           ]}
         />
       </Card>

@@ -1,4 +1,4 @@
-import { Button, Card, Form, InputNumber, List, Select, Space, Table, Tag, Typography, message } from 'antd';
+import { Button, Card, Form, Input, InputNumber, List, Select, Space, Table, Tag, Typography, message } from 'antd';
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -74,7 +74,7 @@ export default function Reports() {
   const [alerts, setAlerts] = useState<AccessAlert[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [running, setRunning] = useState(false);
-  const [form] = Form.useForm<AuditSettings>();
+  const [form] = Form.useForm<AuditSettings & { reason?: string }>();
   const load = useCallback(async () => {
     try {
       const [r, a, s] = await Promise.all([accessApi.reports(), accessApi.alerts(), accessApi.auditSettings()]);
@@ -100,16 +100,16 @@ export default function Reports() {
       setRunning(false);
     }
   };
-  const save = async (v: AuditSettings) => {
+  const save = async (v: AuditSettings & { reason?: string }) => {
     try {
       setError(null);
-      form.setFieldsValue(await accessApi.saveAuditSettings({ sodPairs: v.sodPairs ?? [], maxAdmins: v.maxAdmins, spikeThreshold: v.spikeThreshold }));
+      form.setFieldsValue({ ...(await accessApi.saveAuditSettings({ sodPairs: v.sodPairs ?? [], maxAdmins: v.maxAdmins, spikeThreshold: v.spikeThreshold, reason: v.reason || undefined })), reason: '' });
       message.success(t('access.reports.saved'));
     } catch (e) {
       setError(e);
     }
   };
-  const permOptions = PERMISSIONS.map((p) => ({ value: p, label: t(`permissions.${p}`, { defaultValue: p }) }));
+  const permOptions = PERMISSIONS.map((p) => ({ value: p, label: t(`perms.${p}`, { defaultValue: p }) }));
   return (
     <Space orientation="vertical" style={{ width: '100%' }} size="middle">
       <Card
@@ -150,6 +150,9 @@ export default function Reports() {
           </Form.Item>
           <Form.Item name="spikeThreshold" label={t('access.reports.spikeThreshold')} rules={[{ required: true }]}>
             <InputNumber min={2} max={10000} />
+          </Form.Item>
+          <Form.Item name="reason" label={t('access.reason.label')} rules={[{ max: 500 }]}>
+            <Input.TextArea rows={2} maxLength={500} placeholder={t('access.reason.placeholder')} />
           </Form.Item>
           <Button type="primary" htmlType="submit" data-testid="audit-settings-save">{t('access.reports.save')}</Button>
         </Form>

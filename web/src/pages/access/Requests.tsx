@@ -12,7 +12,7 @@ export function requestTarget(r: PermissionRequest, t: (k: string) => string): s
 }
 
 export default function Requests() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const fmt = useFormat();
   const [items, setItems] = useState<PermissionRequest[]>([]);
   const [me, setMe] = useState<AccessMe | null>(null);
@@ -48,7 +48,7 @@ export default function Requests() {
     <Card title={t('access.requests.title')} extra={<Button type="primary" data-testid="request-change" onClick={() => setOpen(true)}>{t('access.requests.create')}</Button>}>
       {me && (
         <Typography.Paragraph type="secondary">
-          {t('access.requests.current', { modules: me.entitlements.modules.map((m) => t(`access.module.${m}`)).join('、') || '—', seats: me.entitlements.seatLimit, tier: t(`access.level.${me.entitlements.tier}`) })}
+          {t('access.requests.current', { modules: me.entitlements.modules.map((m) => t(`access.module.${m}`)).join(i18n.language === 'en' ? ', ' : '、') || '—', seats: me.entitlements.seatLimit, tier: t(`access.level.${me.entitlements.tier}`) })}
         </Typography.Paragraph>
       )}
       <ProblemAlert error={error} onClose={() => setError(null)} />

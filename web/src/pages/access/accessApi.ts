@@ -14,6 +14,7 @@ export interface AccessUser {
   departmentId: string | null;
   roleIds: string[];
   roles: string[];
+  roleNames?: string[];
   lastLoginAt: string | null;
 }
 export interface Role {
@@ -174,28 +175,28 @@ export interface HistoryFilter {
 export const accessApi = {
   me: () => api.get<AccessMe>('/access/me'),
   users: () => api.get<{ items: AccessUser[]; seats: { used: number; limit: number } }>('/access/users'),
-  invite: (body: { email: string; roleIds: string[]; departmentId?: string | null; clearance?: string; scope?: string }) =>
+  invite: (body: { email: string; roleIds: string[]; departmentId?: string | null; clearance?: string; scope?: string; reason?: string }) =>
     api.post<{ id: string }>('/access/invitations', body),
-  updateUser: (id: string, body: Partial<{ name: string; roleIds: string[]; clearance: string; scope: string; departmentId: string | null }>) =>
+  updateUser: (id: string, body: Partial<{ name: string; roleIds: string[]; clearance: string; scope: string; departmentId: string | null; reason: string }>) =>
     api.patch<AccessUser>(`/access/users/${id}`, body),
-  disable: (id: string) => api.post<AccessUser>(`/access/users/${id}/disable`, {}),
-  enable: (id: string) => api.post<AccessUser>(`/access/users/${id}/enable`, {}),
+  disable: (id: string, reason?: string) => api.post<AccessUser>(`/access/users/${id}/disable`, { reason }),
+  enable: (id: string, reason?: string) => api.post<AccessUser>(`/access/users/${id}/enable`, { reason }),
   roles: () => api.get<{ items: Role[] }>('/access/roles'),
   catalog: () => api.get<{ items: CatalogEntry[] }>('/access/catalog'),
-  createRole: (body: { name: string; permissions: string[] }) => api.post<Role>('/access/roles', body),
-  updateRole: (id: string, body: { name: string; permissions: string[] }) => api.put<Role>(`/access/roles/${id}`, body),
-  deleteRole: (id: string) => api.delete<void>(`/access/roles/${id}`),
+  createRole: (body: { name: string; permissions: string[]; reason?: string }) => api.post<Role>('/access/roles', body),
+  updateRole: (id: string, body: { name: string; permissions: string[]; reason?: string }) => api.put<Role>(`/access/roles/${id}`, body),
+  deleteRole: (id: string, reason?: string) => api.delete<void>(`/access/roles/${id}`, { query: { reason } }),
   departments: () => api.get<{ items: Department[] }>('/access/departments'),
-  createDepartment: (body: { name: string; parentId?: string | null }) => api.post<Department>('/access/departments', body),
-  deleteDepartment: (id: string) => api.delete<void>(`/access/departments/${id}`),
-  updateDepartment: (id: string, body: { name?: string; parentId?: string | null; headUserId?: string | null }) => api.patch<Department>(`/access/departments/${id}`, body),
+  createDepartment: (body: { name: string; parentId?: string | null; reason?: string }) => api.post<Department>('/access/departments', body),
+  deleteDepartment: (id: string, reason?: string) => api.delete<void>(`/access/departments/${id}`, { query: { reason } }),
+  updateDepartment: (id: string, body: { name?: string; parentId?: string | null; headUserId?: string | null; reason?: string }) => api.patch<Department>(`/access/departments/${id}`, body),
   invitations: () => api.get<{ items: Invitation[] }>('/access/invitations'),
-  revokeInvitation: (id: string) => api.delete<void>(`/access/invitations/${id}`),
+  revokeInvitation: (id: string, reason?: string) => api.delete<void>(`/access/invitations/${id}`, { query: { reason } }),
   reports: () => api.get<{ items: ReportListItem[] }>('/access/reports'),
   report: (id: string) => api.get<Report>(`/access/reports/${id}`),
   runReport: () => api.post<Report>('/access/reports', {}),
   auditSettings: () => api.get<AuditSettings>('/access/audit-settings'),
-  saveAuditSettings: (body: AuditSettings) => api.put<AuditSettings>('/access/audit-settings', body),
+  saveAuditSettings: (body: AuditSettings & { reason?: string }) => api.put<AuditSettings>('/access/audit-settings', body),
   alerts: () => api.get<{ items: AccessAlert[] }>('/access/alerts'),
   platformReports: (tenantId?: string) => api.get<{ items: ReportListItem[] }>('/platform/access-reports', { query: { tenantId } }),
   platformReport: (tenantId: string, id: string) => api.get<Report>(`/platform/tenants/${tenantId}/access-reports/${id}`),
@@ -204,7 +205,7 @@ export const accessApi = {
   requests: () => api.get<{ items: PermissionRequest[] }>('/access/requests'),
   createRequest: (body: { type: string; module?: string; tier?: string; seats?: number; reason: string }) => api.post<{ id: string }>('/access/requests', body),
   history: (f: HistoryFilter, platform: boolean) =>
-    api.get<{ items: HistoryEntry[] }>(platform ? '/platform/access/history' : '/access/history', { query: { ...f } }),
+    api.get<{ items: HistoryEntry[]; truncated?: boolean }>(platform ? '/platform/access/history' : '/access/history', { query: { ...f } }),
   historyCsvUrl: (f: HistoryFilter, platform: boolean) => {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries({ ...f, format: 'csv' })) if (v) p.set(k, String(v));

@@ -11,6 +11,8 @@ export const accessZh = {
     title: '用户管理', invite: '邀请用户', email: '邮箱', name: '姓名', roles: '角色', status: '状态', clearance: '数据密级', scope: '数据范围',
     department: '部门', lastLogin: '最近登录', never: '从未登录', actions: '操作', disable: '停用', enable: '启用', edit: '编辑',
     seats: '席位：已用 {{used}} / 上限 {{limit}}', invited: '邀请已发送至 {{email}}', confirmDisable: '停用后该用户的登录会话立即失效，确定停用？', saved: '已保存',
+    confirmEnable: '确定重新启用该用户？', tierHint: '贵租户的密级上限为“{{tier}}”。提高上限时，只有原处于上限的租户管理员会随之提高；其他用户的数据密级不会自动提高，请在此逐个调整。',
+    selfHint: '不能修改自己的角色，也不能提高自己的数据密级或扩大数据范围；请由其他管理员操作。',
   },
   roles: {
     title: '角色管理', builtin: '内置', custom: '自定义', create: '新建角色', name: '角色名称', permissions: '权限', users: '用户数',
@@ -38,12 +40,34 @@ export const accessZh = {
   history: {
     title: '权限变更历史', time: '时间', actor: '操作人', kind: '类型', subject: '对象', change: '变更', reason: '原因', exportCsv: '导出 CSV',
     filterKind: '按类型筛选', search: '搜索对象 / 操作人 / 原因', tenant: '租户',
+    filterTenant: '按租户筛选', truncated: '仅显示最近 {{n}} 条；导出 CSV 可获得全部记录。', none: '（无）', deleted: '（已删除）', roleCount: '{{n}} 个角色', requestSubject: '权限申请 #{{id}}',
   },
   tenants: {
     title: '租户', name: '名称', status: '状态', plan: '套餐', open: '权限设置', entitlements: '权益', modules: '已开通模块', seatLimit: '席位上限',
     tier: '密级上限', seatsUsed: '已用席位', reason: '变更原因', save: '保存权益', state: '租户状态', setState: '更改状态', saved: '已保存',
     stateHelp: '受限 = 只读；暂停 = 仅账单、付款与数据导出；终止 = 立即结束所有会话。',
   },
+  historyKind: {
+    entitlements_update: '权益变更', role_entitlement_sync: '角色随权益调整', role_create: '新建角色', role_update: '修改角色', role_delete: '删除角色',
+    user_roles: '用户角色', user_clearance: '用户数据密级', user_scope: '用户数据范围', user_department: '用户部门', user_status: '用户停用/启用',
+    user_invite: '邀请用户', user_invite_revoke: '撤销邀请', user_invite_accept: '接受邀请', user_invite_clearance: '邀请密级随上限下调',
+    department_create: '新建部门', department_rename: '部门改名', department_move: '部门移动', department_head: '部门负责人', department_delete: '删除部门',
+    request_create: '提交权限申请', request_approve: '批准权限申请', request_reject: '驳回权限申请', tenant_status: '租户状态', audit_settings_update: '审计设置', api_key_create: '新建 API 密钥', api_key_revoke: '吊销 API 密钥',
+  },
+  historyGroup: { role: '角色', user: '用户与邀请', department: '部门', entitlements: '权益', request: '权限申请', tenant: '租户状态', audit_settings: '审计设置', api_key: 'API 密钥' },
+  historyField: {
+    roles: '角色', roleIds: '角色', clearance: '数据密级', scope: '数据范围', tier: '密级上限', modules: '模块', seatLimit: '席位上限', status: '状态',
+    permissions: '权限', name: '名称', departmentId: '部门', parentId: '上级部门', headUserId: '负责人', sodPairs: '职责分离组合', maxAdmins: '管理员人数上限',
+    spikeThreshold: '告警阈值', type: '申请类型', module: '模块', seats: '席位数', effectiveFrom: '生效日期', invitee: '受邀人',
+  },
+  denyReason: {
+    permission_denied: '无此权限', module_not_entitled: '模块未开通', tenant_read_only: '租户受限（只读）', tenant_suspended: '租户已暂停', tenant_terminated: '租户已终止',
+    account_disabled: '账号已停用', level_above_clearance: '密级高于数据权限', level_or_scope: '超出数据密级或范围',
+    assign_admin_requires_admin: '非管理员授予管理员角色', role_exceeds_own_permissions: '授予超出自身权限的角色', admin_target_requires_admin: '非管理员修改管理员',
+    own_roles_readonly: '修改自己的角色', own_clearance_raise: '提高自己的密级', own_scope_raise: '扩大自己的数据范围', own_department_readonly: '调整自己的部门',
+    clearance_above_own: '授予高于自身的密级', scope_above_own: '授予大于自身的数据范围',
+  },
+  reason: { label: '原因（可选）', placeholder: '说明这次权限变更的原因，将记入权限变更历史', confirm: '确定', cancel: '取消' },
   tenantStatus: { active: '正常', restricted: '受限（只读）', suspended: '已暂停', terminated: '已终止' },
   apiKeys: {
     title: 'API 密钥', create: '新建 API 密钥', name: '名称', role: '角色', prefix: '密钥前缀', createdAt: '创建时间', createdBy: '创建人', expiresAt: '到期时间', never: '永不过期',
@@ -74,6 +98,8 @@ export const accessEn: typeof accessZh = {
     title: 'Users', invite: 'Invite user', email: 'E-mail', name: 'Name', roles: 'Roles', status: 'Status', clearance: 'Clearance', scope: 'Data scope',
     department: 'Department', lastLogin: 'Last sign-in', never: 'Never', actions: 'Actions', disable: 'Disable', enable: 'Enable', edit: 'Edit',
     seats: 'Seats: {{used}} used of {{limit}}', invited: 'Invitation sent to {{email}}', confirmDisable: 'The user’s sessions end at once. Disable?', saved: 'Saved',
+    confirmEnable: 'Re-enable this user?', tierHint: 'Your tier allows up to “{{tier}}”. When the tier is raised, only tenant admins who were at the old limit follow it; other users’ clearances are not raised automatically: adjust them here one by one.',
+    selfHint: 'You cannot change your own roles, raise your own clearance or widen your own scope; ask another administrator.',
   },
   roles: {
     title: 'Roles', builtin: 'Built-in', custom: 'Custom', create: 'New role', name: 'Role name', permissions: 'Permissions', users: 'Users',
@@ -101,12 +127,34 @@ export const accessEn: typeof accessZh = {
   history: {
     title: 'Permission history', time: 'Time', actor: 'By', kind: 'Kind', subject: 'Subject', change: 'Change', reason: 'Reason', exportCsv: 'Export CSV',
     filterKind: 'Filter by kind', search: 'Search subject / actor / reason', tenant: 'Tenant',
+    filterTenant: 'Filter by tenant', truncated: 'Only the newest {{n}} entries are shown; export CSV for all of them.', none: '(none)', deleted: '(deleted)', roleCount: '{{n}} roles', requestSubject: 'Request #{{id}}',
   },
   tenants: {
     title: 'Tenants', name: 'Name', status: 'Status', plan: 'Plan', open: 'Access settings', entitlements: 'Entitlements', modules: 'Modules', seatLimit: 'Seat limit',
     tier: 'Tier (highest level)', seatsUsed: 'Seats used', reason: 'Reason for the change', save: 'Save entitlements', state: 'Tenant state', setState: 'Change state', saved: 'Saved',
     stateHelp: 'Restricted = read-only; suspended = billing, payment and data export only; terminated = all sessions end now.',
   },
+  historyKind: {
+    entitlements_update: 'Entitlements changed', role_entitlement_sync: 'Role follows entitlements', role_create: 'Role created', role_update: 'Role changed', role_delete: 'Role deleted',
+    user_roles: 'User roles', user_clearance: 'User clearance', user_scope: 'User data scope', user_department: 'User department', user_status: 'User disabled / enabled',
+    user_invite: 'User invited', user_invite_revoke: 'Invitation revoked', user_invite_accept: 'Invitation accepted', user_invite_clearance: 'Invitation clearance lowered with the tier',
+    department_create: 'Department created', department_rename: 'Department renamed', department_move: 'Department moved', department_head: 'Department head', department_delete: 'Department deleted',
+    request_create: 'Request submitted', request_approve: 'Request approved', request_reject: 'Request rejected', tenant_status: 'Tenant state', audit_settings_update: 'Audit settings', api_key_create: 'API key created', api_key_revoke: 'API key revoked',
+  },
+  historyGroup: { role: 'Roles', user: 'Users and invitations', department: 'Departments', entitlements: 'Entitlements', request: 'Requests', tenant: 'Tenant state', audit_settings: 'Audit settings', api_key: 'API keys' },
+  historyField: {
+    roles: 'Roles', roleIds: 'Roles', clearance: 'Clearance', scope: 'Data scope', tier: 'Tier', modules: 'Modules', seatLimit: 'Seat limit', status: 'Status',
+    permissions: 'Permissions', name: 'Name', departmentId: 'Department', parentId: 'Parent department', headUserId: 'Head', sodPairs: 'Separation-of-duty pairs', maxAdmins: 'Maximum admins',
+    spikeThreshold: 'Alert threshold', type: 'Request type', module: 'Module', seats: 'Seats', effectiveFrom: 'Effective from', invitee: 'Invitee',
+  },
+  denyReason: {
+    permission_denied: 'Permission not held', module_not_entitled: 'Module not entitled', tenant_read_only: 'Tenant restricted (read-only)', tenant_suspended: 'Tenant suspended', tenant_terminated: 'Tenant terminated',
+    account_disabled: 'Account disabled', level_above_clearance: 'Level above clearance', level_or_scope: 'Outside clearance or scope',
+    assign_admin_requires_admin: 'Non-admin granting the admin role', role_exceeds_own_permissions: 'Granting a role beyond own permissions', admin_target_requires_admin: 'Non-admin changing an admin',
+    own_roles_readonly: 'Changing own roles', own_clearance_raise: 'Raising own clearance', own_scope_raise: 'Widening own scope', own_department_readonly: 'Moving own department',
+    clearance_above_own: 'Granting a clearance above own', scope_above_own: 'Granting a scope wider than own',
+  },
+  reason: { label: 'Reason (optional)', placeholder: 'Why this permission change? It is written to the permission history', confirm: 'OK', cancel: 'Cancel' },
   tenantStatus: { active: 'Active', restricted: 'Restricted (read-only)', suspended: 'Suspended', terminated: 'Terminated' },
   apiKeys: {
     title: 'API keys', create: 'New API key', name: 'Name', role: 'Role', prefix: 'Key prefix', createdAt: 'Created', createdBy: 'Created by', expiresAt: 'Expires', never: 'Never',

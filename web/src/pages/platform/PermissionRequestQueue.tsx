@@ -3,6 +3,7 @@ import type { Dayjs } from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import ProblemAlert from '../../components/ProblemAlert';
+import { useAuth } from '../../auth';
 import { useFormat } from '../../format';
 import { accessApi, type PermissionRequest } from '../access/accessApi';
 import { requestTarget } from '../access/Requests';
@@ -16,6 +17,9 @@ export default function PermissionRequestQueue() {
   const [deciding, setDeciding] = useState<PermissionRequest | null>(null);
   const [comment, setComment] = useState('');
   const [effective, setEffective] = useState<Dayjs | null>(null);
+  // Auditors, billing and support operators see the queue; only a super admin decides (as the API enforces).
+  const { me } = useAuth();
+  const canDecide = !!me?.user.roles.includes('super_admin');
   const load = useCallback(async () => {
     try {
       setItems((await accessApi.platformRequests(status)).items);
@@ -56,7 +60,7 @@ export default function PermissionRequestQueue() {
           {
             title: '',
             render: (_, r) =>
-              r.status === 'pending' ? (
+              r.status === 'pending' && canDecide ? (
                 <Button size="small" type="primary" data-testid="approve-request" onClick={() => { setComment(''); setEffective(null); setDeciding(r); }}>
                   {t('access.requests.decide')}
                 </Button>

@@ -25,7 +25,7 @@ export default function TenantAccessList() {
           { title: t('access.tenants.name'), render: (_, r) => <Link to={`/platform/tenants/${r.id}`} data-testid="tenant-link">{r.name}</Link> },
           { title: 'USCC', dataIndex: 'uscc' },
           { title: t('access.tenants.status'), render: (_, r) => <Tag>{t(`access.tenantStatus.${r.status}`)}</Tag> },
-          { title: t('access.tenants.plan'), dataIndex: 'plan' },
+          { title: t('access.tenants.plan'), render: (_, r) => t(`plan.${r.plan}`, { defaultValue: r.plan }) },
         ]}
       />
     </Card>
