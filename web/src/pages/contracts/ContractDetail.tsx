@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Button, Card, DatePicker, Descriptions, Empty, Input, Popconfirm, Select, Space, Table, Tabs, Tag, Timeline, Typography, message } from 'antd';
+import { App, Button, Card, DatePicker, Descriptions, Empty, Input, Popconfirm, Select, Space, Table, Tabs, Tag, Timeline, Typography, message } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { usePermissions } from './usePermissions';
 import { useNavigate, useParams } from 'react-router-dom';
@@ -40,6 +40,7 @@ export default function ContractDetail() {
   const { me } = useAuth();
   const perms = usePermissions();
   const navigate = useNavigate();
+  const { message: toast } = App.useApp();
   const [c, setC] = useState<Detail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [versions, setVersions] = useState<Array<{ version: number; note: string | null; author: string | null; created_at: string }>>([]);
@@ -87,7 +88,7 @@ export default function ContractDetail() {
     setError(null);
     try {
       const r = await contractsApi.deleteDraft(id);
-      void message.success(t('contracts.detail.deleted', { number: r.number }));
+      void toast.success(t('contracts.detail.deleted', { number: r.number }));
       navigate('/tenant/contracts');
     } catch (e) {
       setError(e);
