@@ -192,7 +192,10 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       if (err instanceof AppError && err.status === 403) {
         await access.recordDenial(auth, { permission: perm, reason: err.code, objectType: 'contract', objectId: contractId }, meta);
       }
-      if (err instanceof ContractNotFound) await recordHiddenProbe(auth, err.contractId, meta);
+      if (err instanceof ContractNotFound) {
+        // Recording must never change the answer (still the 404).
+        await recordHiddenProbe(auth, err.contractId, meta).catch((e: unknown) => ctx.log.error({ err: e, contractId: err.contractId }, 'recording a hidden-contract probe failed'));
+      }
       const level = err instanceof AppError ? err.errors.find((e) => e.code === 'level_above_clearance') : undefined;
       if (level) {
         await access.recordDenial(auth, { level: String(level.params?.level), reason: 'level_above_clearance', objectType: 'contract', objectId: contractId }, meta);
