@@ -159,10 +159,24 @@ describe('access: users, entitlements, data levels, requests, history', () => {
     const salesTree = await addUser(env, t4, 'salestree', ['viewer'], { clearance: 'confidential', scope: 'department_and_below', departmentId: sales.id });
     const own = await addUser(env, t4, 'own', ['viewer'], { clearance: 'restricted', scope: 'own', departmentId: legal.id });
 
-    expect(await seen(salesDept.client)).toEqual(['合同 公开', '合同 销售 内部']);
-    expect(await seen(salesTree.client)).toEqual(['合同 公开', '合同 华东 内部', '合同 华东 机密', '合同 销售 内部']);
-    expect(await seen(own.client)).toEqual(['合同 公开']);
+    // The scope applies at every level: the public contract (法务部) is outside the sales scopes and not own.
+    expect(await seen(salesDept.client)).toEqual(['合同 销售 内部']);
+    expect(await seen(salesTree.client)).toEqual(['合同 华东 内部', '合同 华东 机密', '合同 销售 内部']);
+    expect(await seen(own.client)).toEqual([]);
     expect(await seen(author.client)).toHaveLength(5);
+    // Export (CSV, data.export) goes through the same data scope: hidden contracts are absent, counts match.
+    const exporter = await addUser(env, t4, 'exporter', ['tenant_admin'], { clearance: 'internal', scope: 'department_and_below', departmentId: sales.id });
+    const exported = async (c: Client, q = '') => {
+      const r = await c.get(`/api/v1/contracts/export?format=csv${q}`);
+      expect(r.statusCode, r.body).toBe(200);
+      const [header, ...rows] = r.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+      const col = header!.split(',').indexOf('标题');
+      return rows.map((line) => line.split(',')[col]!).sort();
+    };
+    expect(await exported(exporter.client)).toEqual(['合同 华东 内部', '合同 销售 内部']);
+    expect(await exported(exporter.client, `&q=${encodeURIComponent('机密')}`)).toEqual([]);
+    expect(await exported(t4.admin)).toHaveLength((await seen(t4.admin)).length);
+    expect((await salesDept.client.get('/api/v1/contracts/export')).statusCode).toBe(403); // viewers hold no data.export
     // search (ILIKE) and count
     expect(await seen(salesDept.client, '华东')).toEqual([]);
     expect(await seen(salesTree.client, '华东')).toEqual(['合同 华东 内部', '合同 华东 机密']);

@@ -39,7 +39,7 @@ export interface TestTenant {
 let seq = 0;
 
 /** Provisions a tenant the way approval does, and creates signed-in users with the given roles. */
-export async function makeTenant(env: TestEnv, name: string, uscc: string): Promise<TestTenant> {
+export async function makeTenant(env: TestEnv, name: string, uscc: string, opts: { modules?: string[]; tier?: string; seatLimit?: number } = {}): Promise<TestTenant> {
   const tag = crypto.randomBytes(3).toString('hex');
   // As provisioning does (tenant, data key), without the registration it would come from.
   const tenantId = crypto.randomUUID();
@@ -47,6 +47,10 @@ export async function makeTenant(env: TestEnv, name: string, uscc: string): Prom
     await tx.execute(`INSERT INTO tenants (id, name, uscc, status, plan) VALUES ($1, $2, $3, 'active', 'trial')`, [tenantId, name, `${uscc}`]);
     await tx.actAsTenant(tenantId);
     await env.ctx.keys.createTenantKey(tx, tenantId);
+    if (opts.modules) {
+      // Entitlements before the built-in roles are seeded: the roles then hold every grant of these modules.
+      await tx.execute(`INSERT INTO tenant_entitlements (tenant_id, modules, seat_limit, tier) VALUES ($1, $2, $3, $4)`, [tenantId, opts.modules, opts.seatLimit ?? 50, opts.tier ?? 'confidential']);
+    }
     await env.services.access.seedTenant(tx, tenantId);
   });
   return {

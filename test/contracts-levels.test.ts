@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, createTestEnv, type TestEnv } from './helpers.js';
 import { asSystem, contractInput, fixtureFile, fixtures, makeTenant, ok, signedContract, upload, type TestTenant, type UserClient } from './contracts-helpers.js';
@@ -87,15 +88,86 @@ describe('contracts: data levels (clearance, scope, tier cap) on every read path
     }
   });
 
-  it('applies the scope: "own" sees only own (and public) contracts, "department" sees its department', async () => {
+  it('applies the scope at every level: "own" sees only own contracts (not even public ones), "department" its department', async () => {
     expect(ok<{ total: number }>(await own.get('/api/v1/contracts')).total).toBe(0);
     expect((await own.get(`/api/v1/contracts/${secret.id}`)).statusCode).toBe(404);
+    // A public contract outside the department: public is a level, not a scope — "own" and "department" do not see it.
     const pub = ok<{ id: string }>(await manager.post('/api/v1/contracts', { ...contractInput(2), sensitivity: 'public' }), 201);
-    expect(ok<{ items: Array<{ id: string }> }>(await own.get('/api/v1/contracts')).items.map((c) => c.id)).toEqual([pub.id]);
-    const d = ok<{ items: Array<{ id: string }> }>(await deptViewer.get('/api/v1/contracts'));
-    expect(d.items.map((c) => c.id).sort()).toEqual([pub.id, secret.id].sort());
+    const pubLegal = ok<{ id: string }>(await manager.post('/api/v1/contracts', { ...contractInput(0), title: '法务部公开采购公告', sensitivity: 'public', departmentId: dept }), 201);
+    expect(ok<{ total: number }>(await own.get('/api/v1/contracts')).total).toBe(0);
+    expect((await own.get(`/api/v1/contracts/${pub.id}`)).statusCode).toBe(404);
+    const d = ok<{ items: Array<{ id: string }>; total: number }>(await deptViewer.get('/api/v1/contracts'));
+    expect(d.items.map((c) => c.id).sort()).toEqual([pubLegal.id, secret.id].sort());
+    expect(d.total).toBe(2);
     expect((await deptViewer.get(`/api/v1/contracts/${secret.id}/sealed.pdf`)).statusCode).toBe(200);
     expect((await deptViewer.get(`/api/v1/contracts/${plain.id}`)).statusCode).toBe(404);
+    expect((await deptViewer.get(`/api/v1/contracts/${pub.id}`)).statusCode).toBe(404);
+    // Tenant scope sees both public contracts.
+    expect(ok<{ total: number }>(await high.get('/api/v1/contracts')).total).toBe(4);
+  });
+
+  it('exports (CSV) only what the caller may see: the hidden contract is absent and the row count matches the list', async () => {
+    const rowsOf = (csv: string) => csv.replace(/^\uFEFF/, '').trim().split('\r\n').slice(1);
+    const exportAs = async (c: UserClient, query = '') => {
+      const r = await c.get(`/api/v1/contracts/export?format=csv${query}`);
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.headers['content-type']).toContain('text/csv');
+      expect(r.body.startsWith('\uFEFF')).toBe(true);
+      return r.body;
+    };
+    const highAdmin = await A.user(['tenant_admin'], '导出管理员');
+    const lowAdmin = await A.user(['tenant_admin'], '导出低密级', { clearance: 'internal' });
+    const ownAdmin = await A.user(['tenant_admin'], '导出仅本人', { scope: 'own' });
+    const all = await exportAs(highAdmin);
+    expect(all).toContain(SECRET_TITLE);
+    expect(all).toContain(secret.number);
+    expect(rowsOf(all)).toHaveLength(ok<{ total: number }>(await highAdmin.get('/api/v1/contracts')).total);
+    const lowCsv = await exportAs(lowAdmin);
+    expect(lowCsv).not.toContain(SECRET_TITLE);
+    expect(lowCsv).not.toContain(secret.number);
+    expect(rowsOf(lowCsv)).toHaveLength(ok<{ total: number }>(await lowAdmin.get('/api/v1/contracts')).total);
+    // The same filters as the list: a search for the secret word finds it only for the cleared user.
+    expect(rowsOf(await exportAs(highAdmin, `&q=${encodeURIComponent(SECRET_WORD)}`))).toHaveLength(1);
+    expect(rowsOf(await exportAs(lowAdmin, `&q=${encodeURIComponent(SECRET_WORD)}`))).toHaveLength(0);
+    expect(rowsOf(await exportAs(ownAdmin))).toHaveLength(0);
+    // Viewers hold no data.export.
+    const v = await high.get('/api/v1/contracts/export?format=csv');
+    expect(v.statusCode).toBe(403);
+    expect(v.json().code).toBe('permission_denied');
+    const audited = await env.ctx.db.tenant(A.id, (tx) =>
+      tx.query<{ rows: number }>(`SELECT (details->>'rows')::int AS rows FROM audit_events WHERE action = 'contract.export' AND actor_id = $1 ORDER BY seq`, [lowAdmin.id]),
+    );
+    expect(audited.map((a) => a.rows)).toEqual([rowsOf(lowCsv).length, 0]);
+  });
+
+  it('records a direct-id read of a hidden contract as a denial (level_or_scope) while still answering a plain 404', async () => {
+    const before = await env.ctx.db.tenant(A.id, (tx) => tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM denials WHERE reason = 'level_or_scope'`));
+    const hidden = await low.get(`/api/v1/contracts/${secret.id}`, { 'accept-language': 'en' });
+    const missing = await low.get(`/api/v1/contracts/${crypto.randomUUID()}`, { 'accept-language': 'en' });
+    expect(hidden.statusCode).toBe(404);
+    expect(missing.statusCode).toBe(404);
+    // Nothing in the answer tells an existing hidden contract from one that does not exist.
+    const strip = (b: Record<string, unknown>) => ({ ...b, instance: undefined });
+    expect(strip(hidden.json())).toEqual(strip(missing.json()));
+    const rows = await env.ctx.db.tenant(A.id, (tx) =>
+      tx.query<{ user_id: string; level: string; reason: string; object_id: string; ip: string | null }>(
+        `SELECT user_id, level, reason, object_id, ip FROM denials WHERE reason = 'level_or_scope' ORDER BY occurred_at`,
+      ),
+    );
+    expect(rows.length).toBe(before.n + 1);
+    expect(rows.at(-1)).toMatchObject({ user_id: low.id, level: 'confidential', reason: 'level_or_scope', object_id: secret.id });
+    // Scope, not only level: "own" probing a contract of the tenant is recorded too.
+    expect((await own.get(`/api/v1/contracts/${plain.id}/versions`)).statusCode).toBe(404);
+    const ownRow = await env.ctx.db.tenant(A.id, (tx) => tx.maybeOne<{ level: string }>(`SELECT level FROM denials WHERE reason = 'level_or_scope' AND user_id = $1 AND object_id = $2`, [own.id, plain.id]));
+    expect(ownRow?.level).toBe('internal');
+    const events = await env.ctx.db.tenant(A.id, (tx) =>
+      tx.query(`SELECT 1 FROM audit_events WHERE action = 'access.denied' AND outcome = 'denied' AND object_id = $1 AND details->>'reason' = 'level_or_scope'`, [secret.id]),
+    );
+    expect(events.length).toBeGreaterThan(0);
+    // The tenant's over-reach view (denials list) shows the probe.
+    const admin = await A.user(['tenant_admin'], '审计管理员');
+    const listed = ok<{ items: Array<{ reason: string; objectId: string | null }> }>(await admin.get('/api/v1/access/denials'));
+    expect(listed.items.some((d) => d.reason === 'level_or_scope' && d.objectId === secret.id)).toBe(true);
   });
 
   it('refuses creating or raising a contract above the clearance or the tenant tier (422 on sensitivity, recorded)', async () => {

@@ -54,6 +54,9 @@ describe('access in the browser', () => {
     await admin.getByTestId('invite-user').click();
     await admin.getByTestId('invite-email').fill(viewerEmail);
     await pick(admin, 'invite-role', '查看者');
+    // The data scope applies at every level (public included): the viewer reads the whole tenant's contracts.
+    await admin.keyboard.press('Escape'); // close the (multiple) role list
+    await pick(admin, 'invite-scope', '全租户');
     await admin.getByTestId('invite-submit').click();
     const invRow = admin.locator(`[data-testid=invitation-row][data-email="${viewerEmail}"]`);
     await invRow.waitFor();

@@ -5,6 +5,7 @@ addMessages({
   contract_forbidden: { zh: '您没有执行此操作的权限（{permission}）。', en: 'You are not allowed to do this ({permission}).' },
   approval_own_contract: { zh: '不能审批自己起草的合同（职责分离）。', en: 'You cannot approve a contract you drafted (separation of duties).' },
   contract_transition_refused: { zh: '合同当前状态为“{from}”，不能变更为“{to}”。', en: 'The contract is {from} and cannot become {to}.' },
+  contract_not_draft: { zh: '只能删除草稿（合同当前状态为“{status}”）；已提交的合同请撤回。', en: 'Only drafts can be deleted (the contract is {status}); withdraw a submitted contract instead.' },
   contract_locked: { zh: '合同当前状态为“{status}”，不能修改。', en: 'The contract is {status} and cannot be changed.' },
   template_not_found: { zh: '模板不存在。', en: 'No such template.' },
   template_variable_undeclared: { zh: '模板中使用了未声明的变量。', en: 'The template uses an undeclared variable.' },

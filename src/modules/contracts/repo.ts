@@ -105,7 +105,7 @@ export const repo = {
 
   async list(tx: Tx, f: {
     q?: string; tokens?: string[]; status?: string; type?: string; party?: string; minAmountFen?: number; maxAmountFen?: number;
-    from?: string; to?: string; tag?: string; limit: number; offset: number;
+    from?: string; to?: string; tag?: string; limit: number; offset: number; noTotal?: boolean;
   }) {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -130,6 +130,7 @@ export const repo = {
       `SELECT ${COLS} FROM contracts ${w} ORDER BY updated_at DESC, id LIMIT ${p(f.limit)} OFFSET ${p(f.offset)}`,
       params,
     );
+    if (f.noTotal) return { rows, total: -1 };
     const total = await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM contracts ${w}`, params.slice(0, params.length - 2));
     return { rows, total: Number(total.n) };
   },

@@ -4,7 +4,8 @@ import type { App } from '../../platform/http/app.js';
 import { MAX_UPLOAD_BYTES } from '../../platform/http/app.js';
 import { AppError, fieldError } from '../../platform/http/errors.js';
 import { sniffUpload, tooLarge } from '../../platform/files.js';
-import { authOf, requireTenant } from '../security/guard.js';
+import { authOf, requireFreshAuth, requireTenant } from '../security/guard.js';
+import { toCsv } from '../access/routes.js';
 import type { ContractsService, Upload } from './service.js';
 import type { AuthenticationResponseJSON } from '../security/webauthn.js';
 import {
@@ -14,6 +15,17 @@ import {
 
 const idParam = z.object({ id: z.uuid() });
 const tags = ['contracts'];
+
+/** The list filters without paging, plus the format (CSV only for now). */
+const exportQuery = listQuery.omit({ page: true, pageSize: true }).extend({ format: z.enum(['csv']).default('csv') });
+
+const EXPORT_HEADER = {
+  zh: ['合同编号', '标题', '类型', '状态', '密级', '相对方', '金额（元）', '币种', '签订日期', '开始日期', '结束日期', '自动续约', '负责人', '部门', '标签', '归档编号', '创建时间', '更新时间'],
+  en: ['number', 'title', 'type', 'status', 'sensitivity', 'counterparties', 'amount', 'currency', 'signing_date', 'start_date', 'end_date', 'auto_renew', 'owner', 'department', 'tags', 'archive_number', 'created_at', 'updated_at'],
+};
+
+/** Integer fen → "1234.50" (exact, no floating point). */
+const yuanText = (fen: number | null) => (fen === null ? '' : `${Math.trunc(fen / 100)}.${String(fen % 100).padStart(2, '0')}`);
 
 async function fileOf(req: FastifyRequest): Promise<Upload> {
   const announced = Number(req.headers['content-length'] ?? 0);
@@ -43,8 +55,39 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
   app.post('/api/v1/contracts', { ...pre, schema: { tags, summary: 'Create a draft (from a body or a template with values); numbered HT-YYYY-NNNNN', body: createContract } }, async (req, reply) => {
     reply.status(201).send(await svc.create(authOf(req), req.body, req.meta));
   });
+  app.get(
+    '/api/v1/contracts/export',
+    {
+      // Downloading an export is a sensitive action: a sign-in or re-authentication within the last minutes.
+      preHandler: [requireTenant, requireFreshAuth()],
+      // data.export stays usable while the tenant is restricted (read-only) or suspended (billing and export only).
+      config: { tenantState: 'billing' },
+      schema: { tags, summary: 'Export the contracts matching the list filters as CSV (UTF-8 with BOM; data.export; only what you may see; audited)', querystring: exportQuery },
+    },
+    async (req, reply) => {
+      const { format: _format, ...filters } = req.query;
+      const rows = await svc.exportRows(authOf(req), filters, req.meta);
+      const en = req.locale === 'en';
+      const csv = toCsv(
+        EXPORT_HEADER[en ? 'en' : 'zh'],
+        rows.map((c) => [
+          c.number, c.title, c.type, c.status, c.sensitivity, c.counterparties.map((p) => p.name).join('; '), yuanText(c.amountFen), c.currency,
+          c.signingDate, c.startDate, c.endDate, c.autoRenew ? (en ? 'yes' : '是') : (en ? 'no' : '否'), c.ownerName, c.departmentName, c.tags.join('; '),
+          c.archiveNumber, c.createdAt, c.updatedAt,
+        ]),
+      );
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="contracts-${new Date().toISOString().slice(0, 10)}.csv"`)
+        .header('cache-control', 'private, no-store');
+      return reply.send(csv);
+    },
+  );
   app.get('/api/v1/contracts/:id', { ...pre, schema: { tags, summary: 'A contract with its current body, approval, signers, seal and attachments (audited)', params: idParam } }, async (req) =>
     svc.get(authOf(req), req.params.id, req.meta),
+  );
+  app.delete('/api/v1/contracts/:id', { ...pre, schema: { tags, summary: 'Delete a draft (contracts.delete_draft): the contract, its versions and attachments are removed; the audit log keeps the record', params: idParam } }, async (req) =>
+    svc.deleteDraft(authOf(req), req.params.id, req.meta),
   );
   app.patch('/api/v1/contracts/:id', { ...pre, schema: { tags, summary: 'Change fields and/or the body (a new version); an approved contract goes back to approval', params: idParam, body: updateContract } }, async (req) =>
     svc.update(authOf(req), req.params.id, req.body, req.meta),
@@ -135,7 +178,8 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
   app.patch('/api/v1/contract-settings', { ...pre, schema: { tags, summary: 'Change contract settings (watermark, retention)', body: settingsInput } }, async (req) =>
     svc.saveSettings(authOf(req), req.body, req.meta),
   );
-  app.get('/api/v1/contract-dashboard', { ...pre, schema: { tags, summary: 'Counts by status, expiring soon, my approvals, amount by month' } }, async (req) => svc.dashboard(authOf(req)));
+  app.get('/api/v1/contract-dashboard', { ...pre, schema: { tags, summary: 'Counts by status, expiring soon, my approvals (contracts.view)' } }, async (req) => svc.dashboard(authOf(req)));
+  app.get('/api/v1/contract-analytics', { ...pre, schema: { tags, summary: 'Signed amount by month and by type over 12 months (analytics.view, module analytics)' } }, async (req) => svc.analytics(authOf(req)));
   app.get('/api/v1/contract-notifications', { ...pre, schema: { tags, summary: 'My in-app notifications' } }, async (req) => svc.notifications(authOf(req)));
 
   // ------------------------------------------------------------------ public

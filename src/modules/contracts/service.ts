@@ -127,6 +127,13 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** 404 `contract_not_found` that remembers which id was asked for (see recordHiddenProbe); rendered like any AppError. */
+class ContractNotFound extends AppError {
+  constructor(readonly contractId: string) {
+    super(404, 'contract_not_found');
+  }
+}
+
 export function contractsService(ctx: AppContext, access: ContractsAccess, passkeys: ContractsPasskeys) {
   const { db, keys } = ctx;
   const tz = (auth: Auth) => auth.tenant?.timeZone ?? 'Asia/Shanghai';
@@ -137,8 +144,23 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
 
   async function load(tx: Tx, id: string, lock = false): Promise<ContractRow> {
     const c = await repo.get(tx, id, { lock });
-    if (!c) throw new AppError(404, 'contract_not_found');
+    if (!c) throw new ContractNotFound(id);
     return c;
+  }
+
+  /**
+   * A direct-id read that found nothing under the caller's data scope: the answer stays 404 (existence is
+   * not disclosed), but when the contract exists (checked with the audited system scope in a separate
+   * transaction, done for every such 404 so that both cases cost the same) the probe is recorded as a
+   * denial (`level_or_scope`, the contract's level, its id), which feeds the over-reach report and alerts.
+   */
+  async function recordHiddenProbe(auth: Auth, contractId: string, meta: RequestMeta): Promise<void> {
+    const tenantId = tenantOf(auth);
+    const hidden = await db.tenant(tenantId, async (tx) => {
+      await access.applySystemScope(tx, tenantId, 'denial.existence_check', contractId);
+      return tx.maybeOne<{ sensitivity: string }>(`SELECT sensitivity FROM contracts WHERE id = $1`, [contractId]);
+    });
+    if (hidden) await access.recordDenial(auth, { level: hidden.sensitivity, reason: 'level_or_scope', objectType: 'contract', objectId: contractId }, meta);
   }
 
   async function rec(tx: Tx, auth: Auth | null, tenantId: string, action: string, c: { id: string } | null, meta: RequestMeta, details: Record<string, unknown> = {}, actor?: Actor) {
@@ -170,6 +192,10 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     } catch (err) {
       if (err instanceof AppError && err.status === 403) {
         await access.recordDenial(auth, { permission: perm, reason: err.code, objectType: 'contract', objectId: contractId }, meta);
+      }
+      if (err instanceof ContractNotFound) {
+        // Recording must never change the answer (still the 404).
+        await recordHiddenProbe(auth, err.contractId, meta).catch((e: unknown) => ctx.log.error({ err: e, contractId: err.contractId }, 'recording a hidden-contract probe failed'));
       }
       const level = err instanceof AppError ? err.errors.find((e) => e.code === 'level_above_clearance') : undefined;
       if (level) {
@@ -734,7 +760,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
 
     async versions(auth: Auth, id: string, meta: RequestMeta = {}) {
       const tenantId = tenantOf(auth);
-      return run(auth, 'contracts.view', null, meta, async (tx) => {
+      return run(auth, 'contracts.view', id, meta, async (tx) => {
         const c = await load(tx, id);
         const versions = await repo.versions(tx, id);
         await rec(tx, auth, tenantId, 'contract.versions', c, meta, { count: versions.length });
@@ -897,6 +923,35 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       });
     },
 
+    /**
+     * Deletes a draft (also a returned one) for good: the contract, its versions, attachments (rows and
+     * encrypted files, removed after commit), signers, approval rounds and decisions, reminders and in-app
+     * notifications. What stays is the audit log: `contract.delete_draft` with number, title and counts, and
+     * the earlier events of the contract. Anything past draft is refused (409 contract_not_draft).
+     */
+    async deleteDraft(auth: Auth, id: string, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return run(auth, 'contracts.delete_draft', id, meta, async (tx) => {
+        const c = await load(tx, id, true);
+        if (c.status !== 'draft') throw conflict('contract_not_draft', { status: c.status });
+        const blobs = await tx.query<{ blob_id: string }>(`SELECT blob_id FROM contract_attachments WHERE contract_id = $1`, [id]);
+        const versions = (await tx.one<{ n: number }>(`SELECT app_purge_draft_history($1)::int AS n`, [id])).n;
+        await tx.execute(`DELETE FROM contract_notifications WHERE contract_id = $1`, [id]);
+        await tx.execute(`DELETE FROM contract_reminders WHERE contract_id = $1`, [id]);
+        await tx.execute(`DELETE FROM contract_signers WHERE contract_id = $1`, [id]);
+        await tx.execute(`DELETE FROM contract_approvals WHERE contract_id = $1`, [id]);
+        await tx.execute(`DELETE FROM contract_attachments WHERE contract_id = $1`, [id]);
+        await tx.execute(`DELETE FROM contracts WHERE id = $1`, [id]);
+        await rec(tx, auth, tenantId, 'contract.delete_draft', c, meta, {
+          number: c.number, title: c.title, sensitivity: c.sensitivity, versions: Number(versions), attachments: blobs.length,
+        });
+        tx.afterCommit(async () => {
+          for (const b of blobs) await ctx.blobs.remove({ tenantId }, b.blob_id).catch((err: unknown) => ctx.log.warn({ err, blobId: b.blob_id }, 'blob removal failed'));
+        });
+        return { deleted: true, id, number: c.number };
+      });
+    },
+
     async archive(auth: Auth, id: string, input: { retentionYears?: number }, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
       return run(auth, 'contracts.archive', id, meta, async (tx) => {
@@ -916,7 +971,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
 
     async auditTrail(auth: Auth, id: string, meta: RequestMeta = {}) {
       const tenantId = tenantOf(auth);
-      return run(auth, 'contracts.view', null, meta, async (tx) => {
+      return run(auth, 'contracts.view', id, meta, async (tx) => {
         const c = await load(tx, id);
         const events = await repo.auditTrail(tx, id);
         await rec(tx, auth, tenantId, 'contract.audit_trail', c, meta, { events: events.length });
@@ -1308,17 +1363,60 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
           const done = await tx.maybeOne(`SELECT 1 FROM approval_decisions WHERE approval_id = $1 AND step = $2 AND user_id = $3`, [p.id, p.current_step, auth.user.id]);
           if (!done) mine.push({ contractId: p.contract_id, number: p.number, title: p.title, step: p.steps[p.current_step]!.name });
         }
-        const byMonth = await tx.query<{ month: string; amount_fen: number | string; n: number }>(
-          `SELECT to_char(signing_date, 'YYYY-MM') AS month, coalesce(sum(amount_fen), 0) AS amount_fen, count(*)::int AS n FROM contracts
-            WHERE signing_date >= ($1::date - 365) AND status IN ('signed', 'archived', 'terminated', 'expired') GROUP BY 1 ORDER BY 1`,
-          [today],
-        );
         return {
           byStatus: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])),
           expiringSoon: expiring.map((r) => ({ id: r.id, number: r.number, title: r.title, endDate: r.end_date, status: r.status })),
           myApprovals: mine,
-          amountByMonth: byMonth.map((r) => ({ month: r.month, amountFen: Number(r.amount_fen), count: Number(r.n) })),
         };
+      });
+    },
+
+    /**
+     * The analytic aggregates of the dashboard (module analytics, permission analytics.view): signed amount
+     * and count by month over the last 12 months, and signed amount by contract type. Under the caller's
+     * data scope like every read, so the sums include only contracts they may see.
+     */
+    async analytics(auth: Auth) {
+      const today = dayIn(tz(auth), ctx.now());
+      return run(auth, 'analytics.view', null, {}, async (tx) => {
+        const signed = `status IN ('signed', 'archived', 'terminated', 'expired')`;
+        const byMonth = await tx.query<{ month: string; amount_fen: number | string; n: number }>(
+          `SELECT to_char(signing_date, 'YYYY-MM') AS month, coalesce(sum(amount_fen), 0) AS amount_fen, count(*)::int AS n FROM contracts
+            WHERE signing_date >= ($1::date - 365) AND ${signed} GROUP BY 1 ORDER BY 1`,
+          [today],
+        );
+        const byType = await tx.query<{ type: string; amount_fen: number | string; n: number }>(
+          `SELECT type, coalesce(sum(amount_fen), 0) AS amount_fen, count(*)::int AS n FROM contracts
+            WHERE signing_date >= ($1::date - 365) AND ${signed} GROUP BY 1 ORDER BY 2 DESC, 1`,
+          [today],
+        );
+        return {
+          amountByMonth: byMonth.map((r) => ({ month: r.month, amountFen: Number(r.amount_fen), count: Number(r.n) })),
+          amountByType: byType.map((r) => ({ type: r.type, amountFen: Number(r.amount_fen), count: Number(r.n) })),
+        };
+      });
+    },
+
+    /**
+     * Every contract matching the list filters (no paging), for a CSV export: permission data.export, under
+     * the caller's data scope (the same RLS policy as the list, so hidden contracts are absent), audited as
+     * `contract.export` with the filters and the row count.
+     */
+    async exportRows(auth: Auth, q: Omit<ListQuery, 'page' | 'pageSize'>, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return run(auth, 'data.export', null, meta, async (tx) => {
+        const tokens = q.q && hasSearchChars(q.q) ? gramTokens(keys, tenantId, queryGrams(q.q)) : undefined;
+        const rows: ContractView[] = [];
+        const PAGE = 500;
+        for (let offset = 0; ; offset += PAGE) {
+          const r = await repo.list(tx, { ...q, tokens, limit: PAGE, offset, noTotal: true });
+          rows.push(...r.rows.map(view));
+          if (r.rows.length < PAGE) break;
+        }
+        const owners = new Map((await tx.query<{ id: string; name: string }>(`SELECT id, name FROM users`)).map((u) => [u.id, u.name]));
+        const departments = new Map((await tx.query<{ id: string; name: string }>(`SELECT id, name FROM departments`)).map((d) => [d.id, d.name]));
+        await rec(tx, auth, tenantId, 'contract.export', null, meta, { format: 'csv', filters: q, rows: rows.length });
+        return rows.map((c) => ({ ...c, ownerName: owners.get(c.ownerId) ?? null, departmentName: c.departmentId ? (departments.get(c.departmentId) ?? null) : null }));
       });
     },
 

@@ -128,7 +128,7 @@ export default function Users() {
         <Select options={levelOptions} />
       </Form.Item>
       <Form.Item name="scope" label={t('access.users.scope')}>
-        <Select options={scopeOptions} />
+        <Select options={scopeOptions} data-testid={withEmail ? 'invite-scope' : 'edit-scope'} />
       </Form.Item>
       <Form.Item name="departmentId" label={t('access.users.department')}>
         <Select allowClear options={deptOptions} />

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Button, Card, DatePicker, Descriptions, Empty, Input, Select, Space, Table, Tabs, Tag, Timeline, Typography, message } from 'antd';
+import { App, Button, Card, DatePicker, Descriptions, Empty, Input, Popconfirm, Select, Space, Table, Tabs, Tag, Timeline, Typography, message } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { usePermissions } from './usePermissions';
-import { useParams } from 'react-router-dom';
+import { useNavigate, useParams } from 'react-router-dom';
 import ProblemAlert from '../../components/ProblemAlert';
 import { useAuth } from '../../auth';
 import PasskeySign from './PasskeySign';
@@ -39,6 +39,8 @@ export default function ContractDetail() {
   const { t } = useTranslation();
   const { me } = useAuth();
   const perms = usePermissions();
+  const navigate = useNavigate();
+  const { message: toast } = App.useApp();
   const [c, setC] = useState<Detail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [versions, setVersions] = useState<Array<{ version: number; note: string | null; author: string | null; created_at: string }>>([]);
@@ -80,6 +82,20 @@ export default function ContractDetail() {
     }
   };
 
+  /** contracts.delete_draft: gone for good, so go back to the list instead of reloading. */
+  const deleteDraft = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await contractsApi.deleteDraft(id);
+      void toast.success(t('contracts.detail.deleted', { number: r.number }));
+      navigate('/tenant/contracts');
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  };
+
   if (!c) return <Card loading={!error}><ProblemAlert error={error} /></Card>;
   const mySigner = c.signers.find((s) => s.userId === me?.user.id && s.status === 'pending');
 
@@ -109,6 +125,19 @@ export default function ContractDetail() {
               <Button type="primary" data-testid="download-sealed" href={`/api/v1/contracts/${id}/sealed.pdf`}>
                 {t('contracts.detail.downloadSealed')}
               </Button>
+            )}
+            {c.status === 'draft' && perms.has('contracts.delete_draft') && (
+              <Popconfirm
+                title={t('contracts.detail.deleteDraft')}
+                description={<div style={{ maxWidth: 320 }}>{t('contracts.detail.deleteConfirm')}</div>}
+                okText={t('contracts.detail.deleteDraft')}
+                okButtonProps={{ danger: true, id: 'delete-draft-confirm' }}
+                onConfirm={deleteDraft}
+              >
+                <Button danger data-testid="delete-draft" loading={busy}>
+                  {t('contracts.detail.deleteDraft')}
+                </Button>
+              </Popconfirm>
             )}
             {['draft', 'in_approval', 'approved', 'signing'].includes(c.status) && perms.has('contracts.edit') && (
               <Button danger loading={busy} onClick={() => act(() => contractsApi.withdraw(id))}>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Button, Card, DatePicker, Input, InputNumber, Select, Space, Table, Tag, Typography } from 'antd';
-import { PlusOutlined } from '@ant-design/icons';
+import { Button, Card, DatePicker, Input, InputNumber, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import { DownloadOutlined, PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { usePermissions } from './usePermissions';
 import { Link, useNavigate } from 'react-router-dom';
@@ -45,11 +45,20 @@ export default function ContractList() {
     <Card
       title={t('contracts.list.title')}
       extra={
-        perms.has('contracts.create') ? (
-          <Button type="primary" icon={<PlusOutlined />} data-testid="new-contract" onClick={() => navigate('/tenant/contracts/new')}>
-            {t('contracts.list.new')}
-          </Button>
-        ) : null
+        <Space>
+          {perms.has('data.export') && (
+            <Tooltip title={t('contracts.list.exportHelp')}>
+              <Button icon={<DownloadOutlined />} data-testid="export-contracts" href={contractsApi.exportUrl({ ...filters, q: q || undefined })}>
+                {t('contracts.list.export')}
+              </Button>
+            </Tooltip>
+          )}
+          {perms.has('contracts.create') && (
+            <Button type="primary" icon={<PlusOutlined />} data-testid="new-contract" onClick={() => navigate('/tenant/contracts/new')}>
+              {t('contracts.list.new')}
+            </Button>
+          )}
+        </Space>
       }
     >
       <Space wrap style={{ marginBottom: 16 }}>

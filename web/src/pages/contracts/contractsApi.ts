@@ -110,8 +110,22 @@ export const contractsApi = {
       byStatus: Record<string, number>;
       expiringSoon: Array<{ id: string; number: string; title: string; endDate: string }>;
       myApprovals: Array<{ contractId: string; number: string; title: string; step: string }>;
-      amountByMonth: Array<{ month: string; amountFen: number; count: number }>;
     }>('/contract-dashboard'),
+  /** analytics.view (module analytics) */
+  analytics: () =>
+    api.get<{
+      amountByMonth: Array<{ month: string; amountFen: number; count: number }>;
+      amountByType: Array<{ type: string; amountFen: number; count: number }>;
+    }>('/contract-analytics'),
+  /** contracts.delete_draft; drafts only */
+  deleteDraft: (id: string) => api.delete<{ deleted: boolean; number: string }>(`/contracts/${id}`),
+  /** data.export: the CSV of every contract matching the filters (a plain link, so the browser downloads it). */
+  exportUrl: (query: Record<string, string | number | undefined>) => {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '' && k !== 'page' && k !== 'pageSize') qs.set(k, String(v));
+    qs.set('format', 'csv');
+    return `/api/v1/contracts/export?${qs.toString()}`;
+  },
   publicView: (token: string) =>
     api.get<{
       contract: { number: string; title: string; status: string; amountFen: number | null; body: string; issuer: string };
