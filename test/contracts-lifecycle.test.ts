@@ -116,6 +116,16 @@ describe('contracts: number schemes, archive rules, renewal, tenant time zone', 
     const leap = await signedContract(env, manager, approver, signer, contractInput(2, { title: '闰日归档的合同' }));
     const la = await at('2024-02-29T04:00:00Z', archivist, async (c) => ok<{ retentionUntil: string; archiveNumber: string }>(await c.post(`/api/v1/contracts/${leap}/archive`, { retentionYears: 10 })));
     expect(la).toMatchObject({ retentionUntil: '2034-02-28', archiveNumber: '档2024-0001' });
+
+    // Immutable in the database too: even a trusted flow cannot change an archived row or a seal.
+    const sys = (sql: string) => env.ctx.db.tenant(A.id, async (tx) => {
+      await env.services.access.applySystemScope(tx, A.id, 'test');
+      await tx.execute(sql, [leap]);
+    });
+    await expect(sys(`UPDATE contracts SET title = '篡改' WHERE id = $1`)).rejects.toThrow(/archived/);
+    await expect(sys(`DELETE FROM contracts WHERE id = $1`)).rejects.toThrow();
+    await expect(sys(`UPDATE contract_seals SET sealed_sha256 = 'x' WHERE contract_id = $1`)).rejects.toThrow(/permission denied/);
+    expect(ok<{ title: string }>(await manager.get(`/api/v1/contracts/${leap}`)).title).toBe('闰日归档的合同');
   });
 
   it('never expires a contract with auto-renewal: renews it for its term (recorded, owner told)', async () => {
