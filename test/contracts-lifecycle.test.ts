@@ -148,6 +148,22 @@ describe('contracts: number schemes, archive rules, renewal, tenant time zone', 
     expect(ok<{ endDate: string }>(await manager.get(`/api/v1/contracts/${id}`)).endDate).toBe(expected.endDate);
   });
 
+  it('whoever changes an approved contract does not approve the change; an internal signer appears once', async () => {
+    const editor = await A.user(['approver', 'contract_manager'], '钱编辑');
+    const c = ok<{ id: string }>(await manager.post('/api/v1/contracts', contractInput(1, { title: '职责分离修改合同' })), 201);
+    ok(await manager.post(`/api/v1/contracts/${c.id}/submit`));
+    ok(await approver.post(`/api/v1/contracts/${c.id}/approve`, {}));
+    expect(ok<{ status: string }>(await editor.patch(`/api/v1/contracts/${c.id}`, { amountFen: 2_560_000_00 })).status).toBe('in_approval');
+    const d = ok<{ approval: { steps: Array<{ approvers: string[] }> } }>(await manager.get(`/api/v1/contracts/${c.id}`));
+    expect(d.approval.steps[0]!.approvers).toContain(approver.id);
+    expect(d.approval.steps[0]!.approvers).not.toContain(editor.id);
+    expect((await editor.post(`/api/v1/contracts/${c.id}/approve`, {})).statusCode).toBe(403);
+    ok(await approver.post(`/api/v1/contracts/${c.id}/approve`, {}));
+    const dup = await manager.request('PUT', `/api/v1/contracts/${c.id}/signers`, { signers: [{ kind: 'internal', step: 1, userId: signer.id }, { kind: 'internal', step: 2, userId: signer.id }] });
+    expect(dup.statusCode).toBe(422);
+    expect(dup.json().errors[0]).toMatchObject({ path: 'signers.1.userId', code: 'signer_duplicate' });
+  });
+
   it('shows the signing deadline in the tenant’s time zone (New York), in mails and in the 410 answer', async () => {
     const N = await makeTenant(env, '纽约贸易有限公司', '91310000MA1FL0XX2K');
     await env.ctx.db.platform((tx) => tx.execute(`UPDATE tenants SET time_zone = 'America/New_York' WHERE id = $1`, [N.id]));
