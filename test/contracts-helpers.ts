@@ -127,8 +127,9 @@ export function inDays(n: number): string {
 }
 
 /** Drafts, approves and signs (one internal signer) a contract: the quickest way to a signed one. */
-export async function signedContract(env: TestEnv, drafter: UserClient, approver: UserClient, signer: UserClient, input: Record<string, unknown>) {
+export async function signedContract(env: TestEnv, drafter: UserClient, approver: UserClient, signer: UserClient, input: Record<string, unknown>, whileDraft?: (id: string) => Promise<unknown>) {
   const c = ok<{ id: string }>(await drafter.post('/api/v1/contracts', input), 201);
+  if (whileDraft) await whileDraft(c.id);
   ok(await drafter.post(`/api/v1/contracts/${c.id}/submit`));
   ok(await approver.post(`/api/v1/contracts/${c.id}/approve`, {}));
   ok(await drafter.request('PUT', `/api/v1/contracts/${c.id}/signers`, { signers: [{ kind: 'internal', step: 1, userId: signer.id }] }));

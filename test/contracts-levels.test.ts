@@ -39,17 +39,18 @@ describe('contracts: data levels (clearance, scope, tier cap) on every read path
     deptViewer = await A.user(['viewer'], '法务查看', { scope: 'department', departmentId: dept });
     lowManager = await A.user(['contract_manager'], '低密级经办', { clearance: 'internal' });
 
+    // An attachment on the confidential contract, added while it is a draft (attachments are locked once signed).
     const id = await signedContract(env, manager, approver, signer, {
       ...contractInput(0),
       title: SECRET_TITLE,
       sensitivity: 'confidential',
       departmentId: dept,
       body: `${fixtureFile(fixtures.contracts[0]!.files.text).toString('utf8')}\n本合同属于${SECRET_WORD}。`,
+    }, async (draftId) => {
+      attachmentId = ok<{ id: string }>(await upload(manager, 'POST', `/api/v1/contracts/${draftId}/attachments`, '附件.pdf', fixtureFile(fixtures.contracts[0]!.files.pdf)), 201).id;
     });
     secret = ok<{ id: string; number: string }>(await manager.get(`/api/v1/contracts/${id}`));
     plain = ok<{ id: string }>(await manager.post('/api/v1/contracts', { ...contractInput(1), sensitivity: 'internal' }), 201);
-    // An attachment on the confidential contract (added while it was still editable is not needed: signed allows it).
-    attachmentId = ok<{ id: string }>(await upload(manager, 'POST', `/api/v1/contracts/${id}/attachments`, '附件.pdf', fixtureFile(fixtures.contracts[0]!.files.pdf)), 201).id;
   });
   afterAll(async () => env?.close());
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, Client, createTestEnv, lastMailTo, outbox, type TestEnv } from './helpers.js';
-import { codeFromMail, contractInput, inDays, linkFromMail, makeTenant, ok, type TestTenant, type UserClient } from './contracts-helpers.js';
+import crypto from 'node:crypto';
+import { codeFromMail, contractInput, fixtureFile, fixtures, inDays, linkFromMail, makeTenant, ok, upload, type TestTenant, type UserClient } from './contracts-helpers.js';
+import { extractText } from '../src/modules/contracts/text.js';
 import { signingNotice, type SigningEvent } from '../src/modules/contracts/notices.js';
 
 const DAY = 86_400_000;
@@ -127,56 +129,193 @@ describe('contracts: decline, void on change, signing reminders, overdue approva
     expect((await signer.post(`/api/v1/contracts/${id}/sign/code`)).statusCode).toBe(409);
   });
 
-  it('an edit during signing voids the signatures so far (recorded), makes a new version and restarts from step 1 with new links', async () => {
-    const chenMail = 'chen.void@huawei-specimen.example.com';
-    const id = await approvedWith('修改作废测试合同', [
-      { kind: 'internal', step: 1, userId: signer.id },
-      { kind: 'counterparty', step: 2, name: '陈静', email: chenMail, partyName: '华为技术有限公司' },
-    ]);
-    ok(await manager.post(`/api/v1/contracts/${id}/signing`, { deadline: inDays(10) }));
-    ok(await signAsInternal(id));
-    const oldLink = await linkFromMail(env, chenMail);
-    const before = ok<Detail>(await manager.get(`/api/v1/contracts/${id}`));
-
-    const changed = ok<{ status: string; currentVersion: number }>(
-      await manager.patch(`/api/v1/contracts/${id}`, { body: contractInput(2).body + '\n补充：违约金上限为合同金额的百分之二十。\n' }),
+  it('an edit during signing voids the signatures so far (recorded), makes a new version and goes back to approval with the workflow re-evaluated', async () => {
+    // The audit case: ¥1 approved by legal only, changed to ¥9,000,000 during signing → the finance step must run.
+    const B = await makeTenant(env, '华为技术有限公司', '914403001922038216');
+    const bManager = await B.user(['contract_manager'], '陈经理');
+    const legal = await B.user(['approver'], '法务王');
+    const finance = await B.user(['tenant_admin'], '财务吴');
+    const bSigner = await B.user(['signer'], '签署郑');
+    ok(
+      await finance.request('PUT', '/api/v1/contract-workflow', {
+        name: '标准审批',
+        steps: [
+          { name: '法务审核', approver: { kind: 'role', role: 'approver' }, mode: 'any' },
+          { name: '财务审核', approver: { kind: 'user', userId: finance.id }, mode: 'all', when: { minAmountFen: 100_000_000 } },
+        ],
+      }),
     );
-    expect(changed.status).toBe('signing');
-    expect(changed.currentVersion).toBe(before.currentVersion + 1);
-    const d = ok<Detail>(await manager.get(`/api/v1/contracts/${id}`));
-    expect(d.signers.map((s) => s.status)).toEqual(['pending', 'pending']);
+    const chenMail = 'chen.void@xiaomi-specimen.example.com';
+    const c = ok<{ id: string; currentVersion: number }>(await bManager.post('/api/v1/contracts', contractInput(2, { title: '修改作废测试合同', amountFen: 100 })), 201);
+    const id = c.id;
+    ok(await bManager.post(`/api/v1/contracts/${id}/submit`));
+    type Approval = { approval: { version: number; status: string; steps: Array<{ name: string }> } };
+    expect(ok<Approval>(await bManager.get(`/api/v1/contracts/${id}`)).approval.steps.map((s) => s.name)).toEqual(['法务审核']);
+    expect(ok<{ status: string }>(await legal.post(`/api/v1/contracts/${id}/approve`, {})).status).toBe('approved');
+    ok(await bManager.request('PUT', `/api/v1/contracts/${id}/signers`, {
+      signers: [
+        { kind: 'internal', step: 1, userId: bSigner.id },
+        { kind: 'counterparty', step: 2, name: '陈静', email: chenMail, partyName: '小米科技有限责任公司' },
+      ],
+    }));
+    // Saving the form unchanged is no change: still approved, no new version.
+    expect(ok<{ status: string; currentVersion: number }>(await bManager.patch(`/api/v1/contracts/${id}`, { title: '修改作废测试合同', amountFen: 100 }))).toMatchObject({ status: 'approved', currentVersion: 1 });
+    ok(await bManager.post(`/api/v1/contracts/${id}/signing`, { deadline: inDays(10) }));
+    ok(await bSigner.post(`/api/v1/contracts/${id}/sign/code`), 202);
+    ok(await bSigner.post(`/api/v1/contracts/${id}/sign`, { code: await codeFromMail(env, bSigner.email) }));
+    const oldLink = await linkFromMail(env, chenMail);
+
+    const changed = ok<{ status: string; currentVersion: number; amountFen: number }>(
+      await bManager.patch(`/api/v1/contracts/${id}`, { amountFen: 900_000_000, body: contractInput(2).body + '\n补充：违约金上限为合同金额的百分之二十。\n' }),
+    );
+    expect(changed).toMatchObject({ status: 'in_approval', currentVersion: 2, amountFen: 900_000_000 });
+    type Full = Omit<Detail, 'signers'> & Approval & { signers: Array<{ name: string; status: string; linkExpiresAt: string | null }> };
+    const d = ok<Full>(await bManager.get(`/api/v1/contracts/${id}`));
+    // Re-evaluated for ¥9,000,000: the finance step now runs, for the new version.
+    expect(d.approval.steps.map((s) => s.name)).toEqual(['法务审核', '财务审核']);
+    expect(d.approval.version).toBe(2);
+    // The round is voided and kept; the next round has the same people, no link and no deadline yet.
+    expect(d.signers.map((s) => [s.name, s.status, s.linkExpiresAt])).toEqual([['签署郑', 'pending', null], ['陈静', 'pending', null]]);
     expect(d.signerHistory.map((s) => [s.name, s.status, s.voidReason])).toEqual([
-      ['马签署', 'signed', 'changed'],
+      ['签署郑', 'signed', 'changed'],
       ['陈静', 'pending', 'changed'],
     ]);
-    // The signer who had signed is told, and asked again (step 1 restarts).
-    expect(await notes(signer, id, 'signing_voided')).toBe(1);
-    expect((await lastMailTo(env.dataDir, signer.email, /签署作废/)).text).toContain('修改作废测试合同');
-    expect(await notes(signer, id, 'signature_requested')).toBe(2);
-    // The old link answers 410 (changed).
+    // The signer who had signed and the invited counterparty are told that it went back to approval.
+    expect(await notes(bSigner, id, 'signing_voided')).toBe(1);
+    expect((await lastMailTo(env.dataDir, bSigner.email, /签署作废/)).text).toContain('退回重新审批');
+    expect((await lastMailTo(env.dataDir, chenMail, /签署作废/)).text).toContain('修改作废测试合同');
     const gone = await new Client(env.app).get(`/api/v1/public/sign/${encodeURIComponent(oldLink)}`);
     expect(gone.statusCode).toBe(410);
     expect(gone.json().code).toBe('signing_link_changed');
+    // Nobody signs and signing cannot restart before approval.
+    expect((await bSigner.post(`/api/v1/contracts/${id}/sign/code`)).statusCode).toBe(409);
+    expect((await bManager.post(`/api/v1/contracts/${id}/signing`, { deadline: inDays(10) })).statusCode).toBe(409);
+    const audit = ok<Array<{ action: string; details: Record<string, unknown> }>>(await bManager.get(`/api/v1/contracts/${id}/audit`));
+    expect(audit.map((a) => a.action)).toContain('contract.signing_voided');
+    expect(audit.find((a) => a.action === 'contract.update')!.details.values).toMatchObject({ amountFen: { from: 100, to: 900_000_000 } });
 
-    // Signing the new version: step 1 again, then a new link for step 2, then sealed with the current round only.
-    ok(await signAsInternal(id));
+    // Legal, then finance approve version 2; signing restarts with a new deadline and new links.
+    expect(ok<{ status: string }>(await legal.post(`/api/v1/contracts/${id}/approve`, {})).status).toBe('in_approval');
+    expect(ok<{ status: string }>(await finance.post(`/api/v1/contracts/${id}/approve`, {})).status).toBe('approved');
+    ok(await bManager.post(`/api/v1/contracts/${id}/signing`, { deadline: inDays(12) }));
+    ok(await bSigner.post(`/api/v1/contracts/${id}/sign/code`), 202);
+    ok(await bSigner.post(`/api/v1/contracts/${id}/sign`, { code: await codeFromMail(env, bSigner.email) }));
     const newLink = await linkFromMail(env, chenMail);
     expect(newLink).not.toBe(oldLink);
     const client = new Client(env.app);
     const url = `/api/v1/public/sign/${encodeURIComponent(newLink)}`;
-    expect(ok<{ contract: { body: string } }>(await client.get(url)).contract.body).toContain('违约金上限');
+    const pv = ok<{ contract: { body: string; amountFen: number } }>(await client.get(url));
+    expect(pv.contract.body).toContain('违约金上限');
+    expect(pv.contract.amountFen).toBe(900_000_000);
     ok(await client.post(`${url}/code`), 202);
     expect(ok<{ contractStatus: string }>(await client.post(url, { code: await codeFromMail(env, chenMail) })).contractStatus).toBe('signed');
-    const signed = ok<Detail>(await manager.get(`/api/v1/contracts/${id}`));
+    const signed = ok<Full>(await bManager.get(`/api/v1/contracts/${id}`));
     expect(signed.status).toBe('signed');
+    // The sealed version is the version the finance step approved.
+    expect(signed.currentVersion).toBe(2);
+    expect(signed.approval).toMatchObject({ version: 2, status: 'approved' });
     expect(signed.signers.map((s) => s.status)).toEqual(['signed', 'signed']);
     expect(signed.signerHistory).toHaveLength(2);
-    expect(await notes(manager, id, 'signing_completed')).toBe(1);
-    expect((await mailsTo(chenMail, /签署完成/)).length).toBe(1);
-    const audit = ok<Array<{ action: string }>>(await manager.get(`/api/v1/contracts/${id}/audit`));
-    expect(audit.map((a) => a.action)).toContain('contract.signing_voided');
     // After signing, the contract is locked again.
-    expect((await manager.patch(`/api/v1/contracts/${id}`, { title: '签署后修改' })).statusCode).toBe(409);
+    expect((await bManager.patch(`/api/v1/contracts/${id}`, { title: '签署后修改' })).statusCode).toBe(409);
+  });
+
+  it('a passed signing deadline ends the round: back to approved (recorded), reminders stop, owner told; signing restarts only with a new deadline', async () => {
+    const sunMail = 'sun.deadline@meituan-specimen.example.com';
+    const id = await approvedWith('截止过期测试合同', [
+      { kind: 'internal', step: 1, userId: signer.id },
+      { kind: 'counterparty', step: 2, name: '孙丽', email: sunMail, partyName: '北京三快在线科技有限公司' },
+    ]);
+    ok(await manager.post(`/api/v1/contracts/${id}/signing`, { deadline: inDays(1) }));
+    ok(await signAsInternal(id));
+    const link = await linkFromMail(env, sunMail);
+    const deadlines = () => env.services.contracts.runSigningDeadlines();
+    // Before the deadline nothing happens.
+    await deadlines();
+    expect(ok<Detail>(await manager.get(`/api/v1/contracts/${id}`)).status).toBe('signing');
+    await later(3 * DAY, deadlines);
+    const d = ok<Detail>(await manager.get(`/api/v1/contracts/${id}`));
+    expect(d.status).toBe('approved');
+    expect(d.signerHistory.map((s) => [s.name, s.status, s.voidReason])).toEqual([
+      ['马签署', 'signed', 'expired'],
+      ['孙丽', 'pending', 'expired'],
+    ]);
+    expect(await notes(manager, id, 'signing_expired')).toBe(1);
+    expect((await lastMailTo(env.dataDir, manager.email, /签署已过截止日/)).text).toContain(inDays(1));
+    const audit = ok<Array<{ action: string; details: { deadline?: string } }>>(await manager.get(`/api/v1/contracts/${id}/audit`));
+    expect(audit.find((a) => a.action === 'contract.signing_expired')?.details.deadline).toBe(inDays(1));
+    // Once only; and no reminders any more.
+    await later(4 * DAY, deadlines);
+    expect(await notes(manager, id, 'signing_expired')).toBe(1);
+    await later(5 * DAY, reminders);
+    expect((await mailsTo(sunMail, /签署提醒/)).length).toBe(0);
+    const old = await new Client(env.app).get(`/api/v1/public/sign/${encodeURIComponent(link)}`);
+    expect(old.statusCode).toBe(410);
+    expect(old.json().code).toBe('signing_link_expired');
+    // Restart: a past deadline is refused; a new one sends new links that expire at its end.
+    expect((await manager.post(`/api/v1/contracts/${id}/signing`, { deadline: inDays(-1) })).statusCode).toBe(422);
+    ok(await manager.post(`/api/v1/contracts/${id}/signing`, { deadline: inDays(6) }));
+    const fresh = ok<{ signers: Array<{ linkExpiresAt: string | null }> }>(await manager.get(`/api/v1/contracts/${id}`));
+    expect(fresh.signers.map((s) => s.linkExpiresAt)).toEqual([new Date(`${inDays(7)}T00:00:00+08:00`).toISOString(), new Date(`${inDays(7)}T00:00:00+08:00`).toISOString()]);
+    ok(await signAsInternal(id));
+    expect(await linkFromMail(env, sunMail)).not.toBe(link);
+  });
+
+  it('attachments follow the content rules: after approval a change goes back to approval; immutable once signed; the seal lists them with SHA-256; counterparties get the sealed PDF', async () => {
+    const liMail = 'li.annex@jd-specimen.example.com';
+    const id = await approvedWith('附件规则测试合同', [
+      { kind: 'internal', step: 1, userId: signer.id },
+      { kind: 'counterparty', step: 2, name: '李雷', email: liMail, partyName: '北京京东世纪贸易有限公司' },
+    ]);
+    const annex = fixtureFile(fixtures.contracts[0]!.files.pdf);
+    const price = fixtureFile(fixtures.contracts[1]!.files.pdf);
+    // Adding an annex to an approved contract: new version, back to approval.
+    const added = ok<{ id: string; sha256: string }>(await upload(manager, 'POST', `/api/v1/contracts/${id}/attachments`, 'annex-1-scope.pdf', annex), 201);
+    let d = ok<Detail & { attachments: Array<{ id: string; filename: string }> }>(await manager.get(`/api/v1/contracts/${id}`));
+    expect(d.status).toBe('in_approval');
+    expect(d.currentVersion).toBe(2);
+    // In approval, attachments are locked like the content.
+    expect((await upload(manager, 'POST', `/api/v1/contracts/${id}/attachments`, 'annex-x.pdf', price)).statusCode).toBe(409);
+    ok(await approver.post(`/api/v1/contracts/${id}/approve`, {}));
+    ok(await manager.post(`/api/v1/contracts/${id}/signing`, { deadline: inDays(10) }));
+    ok(await signAsInternal(id));
+    // Removing one while signing voids the signature and goes back to approval.
+    const extra = ok<{ id: string }>(await upload(manager, 'POST', `/api/v1/contracts/${id}/attachments`, 'annex-2-price.pdf', price), 201);
+    d = ok(await manager.get(`/api/v1/contracts/${id}`));
+    expect(d.status).toBe('in_approval');
+    expect(d.signerHistory.filter((s) => s.status === 'signed').map((s) => s.voidReason)).toEqual(['changed']);
+    ok(await approver.post(`/api/v1/contracts/${id}/approve`, {}));
+    const removed = ok<{ status: string; currentVersion: number }>(await manager.request('DELETE', `/api/v1/contracts/${id}/attachments/${extra.id}`));
+    expect(removed).toMatchObject({ status: 'in_approval', currentVersion: 4 });
+    d = ok(await manager.get(`/api/v1/contracts/${id}`));
+    expect(d.attachments.map((a) => a.filename)).toEqual(['annex-1-scope.pdf']);
+    expect((await manager.get(`/api/v1/contracts/${id}/attachments/${extra.id}`)).statusCode).toBe(404);
+    ok(await approver.post(`/api/v1/contracts/${id}/approve`, {}));
+    ok(await manager.post(`/api/v1/contracts/${id}/signing`, { deadline: inDays(10) }));
+    ok(await signAsInternal(id));
+    const client = new Client(env.app);
+    const url = `/api/v1/public/sign/${encodeURIComponent(await linkFromMail(env, liMail))}`;
+    ok(await client.post(`${url}/code`), 202);
+    expect(ok<{ contractStatus: string }>(await client.post(url, { code: await codeFromMail(env, liMail) })).contractStatus).toBe('signed');
+
+    // Immutable once signed.
+    expect((await upload(manager, 'POST', `/api/v1/contracts/${id}/attachments`, 'late.pdf', price)).statusCode).toBe(409);
+    expect((await manager.request('DELETE', `/api/v1/contracts/${id}/attachments/${added.id}`)).statusCode).toBe(409);
+    // The audit certificate lists the attachment and its SHA-256 (and not the removed one).
+    const sealed = await manager.get(`/api/v1/contracts/${id}/sealed.pdf`);
+    expect(sealed.statusCode).toBe(200);
+    const text = await extractText(sealed.rawPayload, 'application/pdf');
+    expect(text).toContain('annex-1-scope.pdf');
+    expect(text.replace(/\s+/g, '')).toContain(added.sha256);
+    expect(text).not.toContain('annex-2-price.pdf');
+    // The counterparty signer and the counterparty contact get the sealed PDF attached to the "completed" mail.
+    const done = await lastMailTo(env.dataDir, liMail, /签署完成/);
+    expect(done.attachments.map((a) => a.filename)).toEqual([expect.stringMatching(/-sealed\.pdf$/)]);
+    expect(crypto.createHash('sha256').update(done.attachments[0]!.content).digest('hex')).toBe(crypto.createHash('sha256').update(sealed.rawPayload).digest('hex'));
+    const contact = fixtures.contracts[2]!.partyB.email;
+    expect((await lastMailTo(env.dataDir, contact, /签署完成/)).attachments).toHaveLength(1);
+    // Internal users get a link, not the file.
+    expect((await lastMailTo(env.dataDir, signer.email, /签署完成/)).attachments).toHaveLength(0);
   });
 
   it('reminds the signer whose turn it is every N days, at most M times, never after completion or the deadline', async () => {
@@ -256,6 +395,11 @@ describe('contracts: decline, void on change, signing reminders, overdue approva
     expect(signingNotice({ event: 'declined', contract: c('signing'), now })).toBeNull();
     expect(signingNotice({ event: 'declined', contract: c('approved'), reason: '价格', now })?.lines[0]).toContain('价格');
     expect(signingNotice({ event: 'voided', contract: c('approved'), now })).toBeNull();
-    expect(signingNotice({ event: 'voided', contract: c('signing'), now })?.kind).toBe('signing_voided');
+    expect(signingNotice({ event: 'voided', contract: c('signing'), now })).toBeNull();
+    expect(signingNotice({ event: 'voided', contract: c('in_approval'), now })?.kind).toBe('signing_voided');
+    expect(signingNotice({ event: 'expired', contract: c('signing'), now })).toBeNull();
+    expect(signingNotice({ event: 'expired', contract: c('approved'), deadline: '2026-03-29', now })?.lines[0]).toContain('2026-03-29');
+    expect(signingNotice({ event: 'withdrawn', contract: c('signing'), now })).toBeNull();
+    expect(signingNotice({ event: 'withdrawn', contract: c('withdrawn'), now })?.kind).toBe('signing_withdrawn');
   });
 });

@@ -70,9 +70,15 @@ describe('contracts: approval workflows, signing, sealing, verification', () => 
     expect(notes.some((n) => n.kind === 'approval_requested' && n.contractId === big.id)).toBe(true);
     // Finance may not decide before its step.
     expect((await finance.post(`/api/v1/contracts/${big.id}/approve`, {})).statusCode).toBe(403);
-    // Return needs a comment; then the contract is a draft again.
+    // Return needs a comment; then the contract is `returned` (its own status: listed, filtered, counted).
     expect((await approver.post(`/api/v1/contracts/${big.id}/return`, {})).statusCode).toBe(422);
-    expect(ok<{ status: string }>(await approver.post(`/api/v1/contracts/${big.id}/return`, { comment: '请补充付款节点的发票条款' })).status).toBe('draft');
+    expect(ok<{ status: string }>(await approver.post(`/api/v1/contracts/${big.id}/return`, { comment: '请补充付款节点的发票条款' })).status).toBe('returned');
+    const returnedList = ok<{ items: Array<{ id: string; status: string }> }>(await manager.get('/api/v1/contracts?status=returned'));
+    expect(returnedList.items.map((i) => i.id)).toEqual([big.id]);
+    expect(ok<{ items: Array<{ id: string }> }>(await manager.get('/api/v1/contracts?status=draft')).items.map((i) => i.id)).not.toContain(big.id);
+    expect(ok<{ byStatus: Record<string, number> }>(await manager.get('/api/v1/contract-dashboard')).byStatus.returned).toBe(1);
+    // Approvers cannot decide a returned contract; the drafter edits it like a draft and resubmits.
+    expect((await approver.post(`/api/v1/contracts/${big.id}/approve`, {})).statusCode).toBe(409);
     ok(await manager.patch(`/api/v1/contracts/${big.id}`, { body: contractInput(0).body + '\n补充：发票应于付款前五个工作日送达。\n' }));
     ok(await manager.post(`/api/v1/contracts/${big.id}/submit`));
     const dash = ok<{ myApprovals: Array<{ contractId: string }> }>(await approver.get('/api/v1/contract-dashboard'));
@@ -275,8 +281,11 @@ describe('contracts: approval workflows, signing, sealing, verification', () => 
     } finally {
       env.ctx.now = realNow;
     }
-    // Withdrawal kills the link.
+    // Withdrawal kills the link with an explanation, and the invited counterparty is told.
     ok(await manager.post(`/api/v1/contracts/${c.id}/withdraw`));
-    expect((await new Client(env.app).get(`/api/v1/public/sign/${encodeURIComponent(link)}`)).statusCode).toBe(404);
+    const gone = await new Client(env.app).get(`/api/v1/public/sign/${encodeURIComponent(link)}`);
+    expect(gone.statusCode).toBe(410);
+    expect(gone.json().code).toBe('signing_link_withdrawn');
+    expect((await lastMailTo(env.dataDir, 'ht@xiaomi-specimen.example.com', /合同已撤回/)).text).toContain('签署已取消');
   });
 });

@@ -36,5 +36,12 @@ addMessages({
   passkey_challenge_missing: { zh: '请先获取通行密钥签署请求。', en: 'Request the passkey signing options first.' },
   passkey_challenge_expired: { zh: '通行密钥签署请求已过期，请重试。', en: 'The passkey signing request expired; try again.' },
   passkey_invalid: { zh: '通行密钥验证失败。', en: 'The passkey could not be verified.' },
+  signing_link_withdrawn: { zh: '该签署链接已失效：发起方已撤回合同，签署已取消。', en: 'This signing link no longer works: the issuer withdrew the contract and signing is cancelled.' },
+  signer_duplicate: { zh: '同一内部签署人只能出现一次。', en: 'An internal signer can appear only once.' },
+  contract_number_taken: { zh: '按当前编号规则生成的编号 {number} 已被使用，请调整编号规则。', en: 'The number {number} produced by the current scheme is already taken; change the number scheme.' },
+  number_scheme_invalid: { zh: '编号规则无效：最长 60 个字符，除占位符外只能包含字母、数字、汉字和 - _ / . #。', en: 'Invalid number scheme: at most 60 characters; besides the tokens only letters, digits, CJK and - _ / . # are allowed.' },
+  number_scheme_token: { zh: '编号规则含有未知占位符；可用：{YYYY} {YY} {MM} {type} {seq:N}（N 为 1–10 位）。', en: 'Unknown token in the number scheme; use {YYYY} {YY} {MM} {type} {seq:N} (N = 1–10 digits).' },
+  number_scheme_seq: { zh: '编号规则必须且只能包含一个序号占位符 {seq} 或 {seq:N}。', en: 'The number scheme must contain exactly one {seq} or {seq:N}.' },
+  number_scheme_year: { zh: '编号规则必须包含年份 {YYYY} 或 {YY}：序号每年重新开始。', en: 'The number scheme must contain the year ({YYYY} or {YY}): the sequence restarts every year.' },
   document_changed: { zh: '合同内容在签署请求发出后已变更，请重新签署。', en: 'The contract changed after the signing request was issued; sign again.' },
 });

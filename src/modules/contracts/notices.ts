@@ -4,10 +4,11 @@ import type { ContractStatus } from './status.js';
  * Every message of the signing flow comes from here, and only for the contract state it belongs to:
  * an invitation, "your turn" or reminder only while the contract is `signing` and the addressed signer
  * is a current (not voided) pending signer whose step is open; "completed" only once `signed`;
- * "declined" only after the decline moved the contract back to `approved`; "voided" only while
- * signing restarts (`signing`). Any other combination yields no message (null).
+ * "declined" only after the decline moved the contract back to `approved`; "voided" only once a change
+ * sent the contract back to approval (`in_approval`); "expired" only after the deadline moved it back to
+ * `approved`; "withdrawn" only once `withdrawn`. Any other combination yields no message (null).
  */
-export type SigningEvent = 'invitation' | 'your_turn' | 'reminder' | 'completed' | 'declined' | 'voided';
+export type SigningEvent = 'invitation' | 'your_turn' | 'reminder' | 'completed' | 'declined' | 'voided' | 'expired' | 'withdrawn';
 
 export const EVENT_STATE: Record<SigningEvent, ContractStatus> = {
   invitation: 'signing',
@@ -15,7 +16,9 @@ export const EVENT_STATE: Record<SigningEvent, ContractStatus> = {
   reminder: 'signing',
   completed: 'signed',
   declined: 'approved',
-  voided: 'signing',
+  voided: 'in_approval',
+  expired: 'approved',
+  withdrawn: 'withdrawn',
 };
 
 export const EVENT_KIND: Record<SigningEvent, string> = {
@@ -25,6 +28,8 @@ export const EVENT_KIND: Record<SigningEvent, string> = {
   completed: 'signing_completed',
   declined: 'signing_declined',
   voided: 'signing_voided',
+  expired: 'signing_expired',
+  withdrawn: 'signing_withdrawn',
 };
 
 export interface NoticeInput {
@@ -92,8 +97,26 @@ export function signingNotice(n: NoticeInput): Notice | null {
         kind: EVENT_KIND[event],
         subject: `合同已修改，签署作废 / Contract changed, signatures void: ${c.number} ${c.title}`,
         lines: [
-          `合同${t}的内容已被修改（新版本），您此前的签署已作废，签署从第一步重新开始；轮到您时会收到新的签署通知。`,
-          `The contract ${te} was changed (a new version); your earlier signature is void and signing restarts from the first step. You will be asked again when it is your turn.`,
+          `合同${t}已被修改（新版本），已退回重新审批；本轮签署（含您此前的签署）已作废，旧签署链接失效。审批通过后将从第一步重新发起签署，轮到您时会收到新的签署通知。`,
+          `The contract ${te} was changed (a new version) and went back to approval; this signing round, including any signature you gave, is void and old links no longer work. After approval signing restarts from the first step, and you will be asked again when it is your turn.`,
+        ],
+      };
+    case 'expired':
+      return {
+        kind: EVENT_KIND[event],
+        subject: `签署已过截止日 / Signing deadline passed: ${c.number} ${c.title}`,
+        lines: [
+          `合同${t}的签署截止日（${n.deadline ?? ''}）已过，签署未完成：本轮签署已终止，已完成的签署作废，提醒已停止。合同已回到“已审批”状态，负责人可设置新的截止日重新发起签署。`,
+          `The signing deadline (${n.deadline ?? ''}) of the contract ${te} has passed before everyone signed: this round has ended, the signatures so far are void and reminders have stopped. The contract is back to approved; its owner can restart signing with a new deadline.`,
+        ],
+      };
+    case 'withdrawn':
+      return {
+        kind: EVENT_KIND[event],
+        subject: `合同已撤回，签署取消 / Contract withdrawn, signing cancelled: ${c.number} ${c.title}`,
+        lines: [
+          `合同${t}已被发起方撤回，签署已取消，签署链接失效，无需再签署。`,
+          `The contract ${te} was withdrawn by its issuer; signing is cancelled, the signing links no longer work and nothing more is needed from you.`,
         ],
       };
   }

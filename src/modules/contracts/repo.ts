@@ -24,6 +24,8 @@ export interface ContractRow {
   retention_until: string | null;
   archive_number: string | null;
   archived_at: Date | null;
+  /** The status a contract had when it was archived (signed, terminated or expired). */
+  archived_from?: string | null;
   template_id: string | null;
   current_version: number;
   created_by: string;
@@ -33,7 +35,7 @@ export interface ContractRow {
 
 const COLS = `tenant_id, id, number, title, type, counterparties, amount_fen, currency, signing_date::text AS signing_date,
   start_date::text AS start_date, end_date::text AS end_date, auto_renew, sensitivity, owner_id, department_id, status, tags,
-  custom_fields, retention_until::text AS retention_until, archive_number, archived_at, template_id, current_version, created_by,
+  custom_fields, retention_until::text AS retention_until, archive_number, archived_at, archived_from, template_id, current_version, created_by,
   created_at, updated_at`;
 
 export interface UserRow {
@@ -55,7 +57,7 @@ export const repo = {
     return Number(r.last_seq);
   },
 
-  async insertContract(tx: Tx, c: Omit<ContractRow, 'created_at' | 'updated_at' | 'archived_at' | 'archive_number' | 'retention_until' | 'current_version'> & { search_text: string; body_grams: string[] }) {
+  async insertContract(tx: Tx, c: Omit<ContractRow, 'created_at' | 'updated_at' | 'archived_at' | 'archived_from' | 'archive_number' | 'retention_until' | 'current_version'> & { search_text: string; body_grams: string[] }) {
     await tx.execute(
       `INSERT INTO contracts (tenant_id, id, number, title, type, counterparties, amount_fen, currency, signing_date, start_date, end_date,
          auto_renew, sensitivity, owner_id, department_id, status, tags, custom_fields, template_id, search_text, body_grams, created_by)
@@ -164,13 +166,13 @@ export const repo = {
   },
   async attachments(tx: Tx, contractId: string) {
     return tx.query<{ id: string; filename: string; mime: string; size_bytes: number; sha256: string; kind: string; created_at: Date }>(
-      `SELECT id, filename, mime, size_bytes, sha256, kind, created_at FROM contract_attachments WHERE contract_id = $1 ORDER BY created_at`,
+      `SELECT id, filename, mime, size_bytes, sha256, kind, created_at FROM contract_attachments WHERE contract_id = $1 AND removed_at IS NULL ORDER BY created_at`,
       [contractId],
     );
   },
   async attachment(tx: Tx, contractId: string, id: string) {
     return tx.maybeOne<{ id: string; filename: string; mime: string; sha256: string; blob_id: string; kind: string }>(
-      `SELECT id, filename, mime, sha256, blob_id, kind FROM contract_attachments WHERE contract_id = $1 AND id = $2`,
+      `SELECT id, filename, mime, sha256, blob_id, kind FROM contract_attachments WHERE contract_id = $1 AND id = $2 AND removed_at IS NULL`,
       [contractId, id],
     );
   },
@@ -200,6 +202,23 @@ export const repo = {
        ON CONFLICT (tenant_id) DO UPDATE SET watermark_downloads = $2, retention_years = $3, signing_reminder_days = $4, signing_reminder_max = $5, approval_overdue_days = $6, updated_at = now()`,
       [tenantId, s.watermarkDownloads, s.retentionYears, s.signingReminderDays, s.signingReminderMax, s.approvalOverdueDays],
     );
+  },
+  /** The tenant's number schemes (contract and archive numbers), see numbering.ts. */
+  async numbering(tx: Tx) {
+    const r = await tx.maybeOne<{ number_scheme: string; archive_number_scheme: string }>(`SELECT number_scheme, archive_number_scheme FROM contract_settings`);
+    return { numberScheme: r?.number_scheme ?? 'HT-{YYYY}-{seq:5}', archiveNumberScheme: r?.archive_number_scheme ?? 'GD-{YYYY}-{seq:5}' };
+  },
+  async saveNumbering(tx: Tx, tenantId: string, s: { numberScheme: string; archiveNumberScheme: string }) {
+    await tx.execute(
+      `INSERT INTO contract_settings (tenant_id, number_scheme, archive_number_scheme) VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id) DO UPDATE SET number_scheme = $2, archive_number_scheme = $3, updated_at = now()`,
+      [tenantId, s.numberScheme, s.archiveNumberScheme],
+    );
+  },
+  /** The tenant's time zone (dates in messages are shown in it). */
+  async timeZone(tx: Tx, tenantId: string): Promise<string> {
+    const r = await tx.maybeOne<{ time_zone: string | null }>(`SELECT time_zone FROM tenants WHERE id = $1`, [tenantId]);
+    return r?.time_zone ?? 'Asia/Shanghai';
   },
   async notify(tx: Tx, n: { tenantId: string; id: string; userId: string; kind: string; contractId: string | null; params: Record<string, unknown> }) {
     await tx.execute(

@@ -10,7 +10,7 @@ import type { ContractsService, Upload } from './service.js';
 import type { AuthenticationResponseJSON } from '../security/webauthn.js';
 import {
   archiveInput, codeInput, declineInput, passkeyInput, createContract, createTemplate, decisionInput, listQuery, settingsInput, signersInput,
-  startSigning, updateContract, workflowInput,
+  startSigning, updateContract, workflowInput, attachmentParams,
 } from './schema.js';
 
 const idParam = z.object({ id: z.uuid() });
@@ -52,7 +52,7 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
   app.get('/api/v1/contracts', { ...pre, schema: { tags, summary: 'List and search contracts (Chinese full text on title, parties, number and body)', querystring: listQuery } }, async (req) =>
     svc.list(authOf(req), req.query, req.meta),
   );
-  app.post('/api/v1/contracts', { ...pre, schema: { tags, summary: 'Create a draft (from a body or a template with values); numbered HT-YYYY-NNNNN', body: createContract } }, async (req, reply) => {
+  app.post('/api/v1/contracts', { ...pre, schema: { tags, summary: 'Create a draft (from a body or a template with values); numbered by the tenant scheme (default HT-{YYYY}-{seq:5})', body: createContract } }, async (req, reply) => {
     reply.status(201).send(await svc.create(authOf(req), req.body, req.meta));
   });
   app.get(
@@ -89,7 +89,7 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
   app.delete('/api/v1/contracts/:id', { ...pre, schema: { tags, summary: 'Delete a draft (contracts.delete_draft): the contract, its versions and attachments are removed; the audit log keeps the record', params: idParam } }, async (req) =>
     svc.deleteDraft(authOf(req), req.params.id, req.meta),
   );
-  app.patch('/api/v1/contracts/:id', { ...pre, schema: { tags, summary: 'Change fields and/or the body (a new version); an approved contract goes back to approval', params: idParam, body: updateContract } }, async (req) =>
+  app.patch('/api/v1/contracts/:id', { ...pre, schema: { tags, summary: 'Change fields and/or the body; after approval (approved, signing) any change is a new version, voids the signatures so far and goes back to approval', params: idParam, body: updateContract } }, async (req) =>
     svc.update(authOf(req), req.params.id, req.body, req.meta),
   );
   app.put('/api/v1/contracts/:id/import', { ...upload, schema: { tags, summary: 'Replace the body with the text of a DOCX or PDF (new version)', params: idParam, consumes: ['multipart/form-data'] } }, async (req) =>
@@ -125,6 +125,11 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
       reply.header('content-type', f.mime).header('content-disposition', contentDisposition(f.filename)).header('cache-control', 'no-store').send(f.content);
     },
   );
+  app.delete(
+    '/api/v1/contracts/:id/attachments/:attachmentId',
+    { ...pre, schema: { tags, summary: 'Remove an attachment (kept on record); after approval the contract goes back to approval', params: attachmentParams } },
+    async (req) => svc.removeAttachment(authOf(req), req.params.id, req.params.attachmentId, req.meta),
+  );
   app.get('/api/v1/contracts/:id/sealed.pdf', { ...pre, schema: { tags, summary: 'Download the sealed final PDF (audited)', params: idParam } }, async (req, reply) => {
     const f = await svc.download(authOf(req), req.params.id, 'sealed', req.meta);
     reply.header('content-type', f.mime).header('content-disposition', contentDisposition(f.filename)).header('cache-control', 'no-store').send(f.content);
@@ -144,7 +149,7 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
       svc.transition(authOf(req), req.params.id, to === 'withdraw' ? 'withdrawn' : 'terminated', req.meta),
     );
   }
-  app.post('/api/v1/contracts/:id/archive', { ...pre, schema: { tags, summary: 'Archive a signed contract (archive number, retention period; immutable afterwards)', params: idParam, body: archiveInput } }, async (req) =>
+  app.post('/api/v1/contracts/:id/archive', { ...pre, schema: { tags, summary: 'Archive a signed, terminated or expired contract (archive number, retention period; immutable afterwards)', params: idParam, body: archiveInput } }, async (req) =>
     svc.archive(authOf(req), req.params.id, req.body ?? {}, req.meta),
   );
   app.put('/api/v1/contracts/:id/signers', { ...pre, schema: { tags, summary: 'Set signers (sequential steps, parallel within a step)', params: idParam, body: signersInput } }, async (req) =>
@@ -175,7 +180,7 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
     svc.setWorkflow(authOf(req), req.body, req.meta),
   );
   app.get('/api/v1/contract-settings', { ...pre, schema: { tags, summary: 'Contract settings of the tenant' } }, async (req) => svc.settings(authOf(req)));
-  app.patch('/api/v1/contract-settings', { ...pre, schema: { tags, summary: 'Change contract settings (watermark, retention)', body: settingsInput } }, async (req) =>
+  app.patch('/api/v1/contract-settings', { ...pre, schema: { tags, summary: 'Change contract settings (watermark, retention, reminders, number schemes)', body: settingsInput } }, async (req) =>
     svc.saveSettings(authOf(req), req.body, req.meta),
   );
   app.get('/api/v1/contract-dashboard', { ...pre, schema: { tags, summary: 'Counts by status, expiring soon, my approvals (contracts.view)' } }, async (req) => svc.dashboard(authOf(req)));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { emailField, plainText, usccField } from '../../platform/http/fields.js';
 import { CONTRACT_STATUSES } from './status.js';
+import { schemeError } from './numbering.js';
 
 const text = plainText;
 const uscc = usccField;
@@ -145,6 +146,7 @@ export const signerInput = z.discriminatedUnion('kind', [
 ]);
 export const signersInput = z.object({ signers: z.array(signerInput).min(1).max(20) });
 export const startSigning = z.object({ deadline: isoDate });
+export const attachmentParams = z.object({ id: z.uuid(), attachmentId: z.uuid() });
 export const decisionInput = z.object({ comment: text(1, 1000).optional() });
 export const passkeyInput = z.object({
   response: z.object({ id: z.string().min(1).max(1024), rawId: z.string(), type: z.literal('public-key'), response: z.object({ clientDataJSON: z.string(), authenticatorData: z.string(), signature: z.string(), userHandle: z.string().optional() }).loose() }).loose(),
@@ -157,5 +159,7 @@ export const settingsInput = z.object({
   signingReminderDays: z.number().int().min(1).max(30).optional(),
   signingReminderMax: z.number().int().min(0).max(20).optional(),
   approvalOverdueDays: z.number().int().min(1).max(60).optional(),
+  numberScheme: z.string().trim().superRefine((v, c) => { const e = schemeError(v); if (e) c.addIssue({ code: 'custom', message: e }); }).optional(),
+  archiveNumberScheme: z.string().trim().superRefine((v, c) => { const e = schemeError(v); if (e) c.addIssue({ code: 'custom', message: e }); }).optional(),
 });
 export const declineInput = z.object({ reason: text(1, 1000) });

@@ -109,8 +109,18 @@ function render(draw: (doc: PDFKit.PDFDocument) => void, info: { title: string; 
   });
 }
 
-const shanghai = (d: Date) =>
-  new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', dateStyle: 'medium', timeStyle: 'medium', hour12: false }).format(d) + ' (UTC+8)';
+/** A time as printed on the seal pages: in the tenant's zone, with the zone's offset. */
+export function zonedTime(d: Date, zone = 'Asia/Shanghai'): string {
+  const offset = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  return `${new Intl.DateTimeFormat('zh-CN', { timeZone: zone, dateStyle: 'medium', timeStyle: 'medium', hour12: false }).format(d)} (${offset.replace('GMT', 'UTC') || 'UTC'}, ${zone})`;
+}
+
+/** An attachment that is part of the signed contract: listed with its SHA-256 on the audit certificate. */
+export interface AttachmentLine {
+  filename: string;
+  sizeBytes: number;
+  sha256: string;
+}
 
 function drawBody(doc: PDFKit.PDFDocument, c: { number: string; title: string; body: string }) {
   doc.fontSize(9).fillColor('#666').text(`合同编号 / No. ${c.number}`, { align: 'right' }).fillColor('#000');
@@ -132,7 +142,7 @@ export function renderContractPdf(c: { number: string; title: string; body: stri
  * signature with the platform seal over the whole file.
  */
 export async function sealPdf(
-  c: { number: string; title: string; body: string; at: Date; originalSha256: string },
+  c: { number: string; title: string; body: string; at: Date; originalSha256: string; zone?: string; bodySha256?: string; version?: number; attachments?: AttachmentLine[] },
   signatures: SignatureLine[],
   events: AuditLine[],
   cert: SealCert,
@@ -145,7 +155,7 @@ export async function sealPdf(
       doc.fontSize(10.5);
       for (const s of signatures) {
         doc.text(`${s.party}：${s.name}`);
-        doc.fontSize(9).fillColor('#444').text(`签署时间 Signed at: ${shanghai(s.signedAt)}   方式 Method: ${methodLabel(s.method)}   IP: ${s.ip ?? '-'}`);
+        doc.fontSize(9).fillColor('#444').text(`签署时间 Signed at: ${zonedTime(s.signedAt, c.zone)}   方式 Method: ${methodLabel(s.method)}   IP: ${s.ip ?? '-'}`);
         doc.fillColor('#000').fontSize(10.5).moveDown(0.6);
       }
       doc.addPage();
@@ -153,14 +163,20 @@ export async function sealPdf(
       doc.fontSize(9);
       doc.text(`合同编号 No.: ${c.number}`);
       doc.text(`原文 SHA-256 (original): ${c.originalSha256}`);
+      if (c.bodySha256) doc.text(`正文 SHA-256 (body text, version ${c.version ?? '-'}; bound by passkey signatures): ${c.bodySha256}`);
       doc.text(`平台印章证书 Seal certificate SHA-256: ${cert.fingerprint}`).moveDown();
+      const atts = c.attachments ?? [];
+      doc.text(`合同附件 / Attachments (${atts.length})`);
+      if (!atts.length) doc.text('  —');
+      for (const a of atts) doc.text(`  ${a.filename} (${a.sizeBytes} bytes)  SHA-256 ${a.sha256}`);
+      doc.moveDown();
       doc.text('签署方式 / Signing methods');
       for (const s of signatures) {
         doc.text(`  ${s.party}：${s.name} — ${methodLabel(s.method)}${s.credentialId ? `  (credential ${s.credentialId})` : ''}`);
       }
       doc.moveDown();
       for (const e of events) {
-        doc.text(`${shanghai(e.at)}  ${e.action}  ${e.actor}${e.method ? `  [${e.method}]` : ''}`);
+        doc.text(`${zonedTime(e.at, c.zone)}  ${e.action}  ${e.actor}${e.method ? `  [${e.method}]` : ''}`);
         doc.fillColor('#555').text(`    IP ${e.ip ?? '-'} · ${e.userAgent ?? '-'}`).fillColor('#000');
       }
     },

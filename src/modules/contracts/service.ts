@@ -16,7 +16,8 @@ import type { Permission } from '../access/catalog.js';
 import { levelRank } from '../access/catalog.js';
 import { denialParams } from '../access/policy.js';
 import { repo, type ContractRow, type UserRow } from './repo.js';
-import { assertTransition, EDITABLE, type ContractStatus } from './status.js';
+import { APPROVED_STATES, assertTransition, EDITABLE, type ContractStatus } from './status.js';
+import { renderNumber } from './numbering.js';
 import { signingNotice, type SigningEvent } from './notices.js';
 import { diffBodies, extractText, gramTokens, grams, hasSearchChars, normalizeBody, queryGrams, renderTemplate, type TemplateVariable } from './text.js';
 import { checkPdfSignature, loadSealCert, renderContractPdf, sealPdf, watermarkPdf } from './seal.js';
@@ -94,6 +95,7 @@ function view(r: ContractRow) {
     retentionUntil: r.retention_until,
     archiveNumber: r.archive_number,
     archivedAt: r.archived_at,
+    archivedFrom: r.archived_from ?? null,
     templateId: r.template_id,
     currentVersion: r.current_version,
     createdBy: r.created_by,
@@ -132,6 +134,11 @@ class ContractNotFound extends AppError {
   constructor(readonly contractId: string) {
     super(404, 'contract_not_found');
   }
+}
+
+/** The schemes with an example of the first number this year (the counter itself is not touched). */
+function numberingView(n: { numberScheme: string; archiveNumberScheme: string }, day: string) {
+  return { ...n, numberExample: renderNumber(n.numberScheme, { day, seq: 1, type: '采购合同' }), archiveNumberExample: renderNumber(n.archiveNumberScheme, { day, seq: 1, type: '采购合同' }) };
 }
 
 export function contractsService(ctx: AppContext, access: ContractsAccess, passkeys: ContractsPasskeys) {
@@ -247,7 +254,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
   }
 
   // ------------------------------------------------------------------ approval workflow
-  async function resolveSteps(tx: Tx, c: ContractRow): Promise<ResolvedStep[]> {
+  async function resolveSteps(tx: Tx, c: ContractRow, submitter: string): Promise<ResolvedStep[]> {
     const wf = await tx.maybeOne<{ steps: WorkflowStep[] }>(`SELECT steps FROM approval_workflows WHERE active`);
     const steps: WorkflowStep[] = wf?.steps ?? [{ name: '审批', approver: { kind: 'role', role: 'approver' }, mode: 'any' }];
     const tenantId = c.tenant_id;
@@ -270,8 +277,9 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
         const head = await access.departmentHead(tx, tenantId, c.department_id);
         ids = head ? [head] : [];
       }
-      // Separation of duties: the drafter never approves; approvers need contracts.approve now.
-      ids = ids.filter((id) => mayApprove(id, c) && approvers.includes(id));
+      // Separation of duties: the drafter, the owner and whoever submitted this version (e.g. the
+      // editor of an approved contract) never approve it; approvers need contracts.approve now.
+      ids = ids.filter((id) => mayApprove(id, c) && id !== submitter && approvers.includes(id));
       if (!ids.length) throw conflict('approval_no_approvers', { step: s.name });
       out.push({ name: s.name, mode: s.mode ?? 'any', approvers: ids });
     }
@@ -280,7 +288,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
 
   async function startRound(tx: Tx, auth: Auth, c: ContractRow, meta: RequestMeta) {
     const tenantId = tenantOf(auth);
-    const steps = await resolveSteps(tx, c);
+    const steps = await resolveSteps(tx, c, auth.user.id);
     await tx.execute(`UPDATE contract_approvals SET status = 'superseded', decided_at = now() WHERE contract_id = $1 AND status = 'pending'`, [c.id]);
     const round = (await tx.one<{ n: number }>(`SELECT coalesce(max(round), 0)::int AS n FROM contract_approvals WHERE contract_id = $1`, [c.id])).n + 1;
     const approvalId = crypto.randomUUID();
@@ -289,7 +297,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       [tenantId, approvalId, c.id, round, c.current_version, JSON.stringify(steps), auth.user.id],
     );
     await repo.updateFields(tx, c.id, { status: 'in_approval' });
-    await rec(tx, auth, tenantId, 'contract.submit', c, meta, { round, version: c.current_version, steps: steps.map((s) => s.name) });
+    await rec(tx, auth, tenantId, 'contract.submit', c, meta, { round, version: c.current_version, steps: steps.map((s) => s.name), from: c.status });
     await notifyStep(tx, tenantId, c, steps[0]!);
   }
 
@@ -327,14 +335,14 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     }
   }
 
-  type Recipient = { userId: string | null; email: string; name: string; link?: string; signerId?: string };
+  type Recipient = { userId: string | null; email: string; name: string; link?: string; signerId?: string; attachment?: { filename: string; content: Buffer; contentType: string } };
 
   /**
    * Sends one signing-flow message per recipient, produced by `signingNotice` from the contract's
    * current state (re-read here) and the addressed signer's state: a message that does not fit the
    * state is not sent. Internal users: in-app notification + mail; counterparties: mail. After commit.
    */
-  async function signingNotify(tx: Tx, tenantId: string, contractId: string, event: SigningEvent, to: Recipient[], extra: { reason?: string; by?: string } = {}): Promise<number> {
+  async function signingNotify(tx: Tx, tenantId: string, contractId: string, event: SigningEvent, to: Recipient[], extra: { reason?: string; by?: string; deadline?: string } = {}): Promise<number> {
     const c = await load(tx, contractId);
     const current = await currentSigningStep(tx, contractId);
     const seen = new Set<string>();
@@ -350,9 +358,9 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
           [r.signerId],
         );
         signer = { status: row.status, voided: row.voided_at !== null, currentStep: current === Number(row.step), linkExpiresAt: row.link_expires_at };
-        if (row.link_expires_at) deadline = dayIn('Asia/Shanghai', new Date(row.link_expires_at.getTime() - 1));
+        if (row.link_expires_at) deadline = await deadlineDay(tx, tenantId, row.link_expires_at);
       }
-      const n = signingNotice({ event, contract: c, signer, now: ctx.now(), name: r.name, deadline, ...extra });
+      const n = signingNotice({ event, contract: c, signer, now: ctx.now(), name: r.name, ...extra, deadline: deadline ?? extra.deadline });
       if (!n) continue;
       sent++;
       if (r.userId) {
@@ -361,13 +369,16 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
         continue;
       }
       const link = r.link;
+      const lines = r.attachment ? [...n.lines, `附件为已盖章的合同 PDF（${r.attachment.filename}），可在 ${ctx.config.publicUrl}/verify 验证。`, `The sealed contract PDF is attached (${r.attachment.filename}); verify it at ${ctx.config.publicUrl}/verify.`] : n.lines;
+      const attachments = r.attachment ? [r.attachment] : undefined;
       tx.afterCommit(() =>
         ctx.mailer.send({
           to: r.email,
           tenantId,
           subject: n.subject,
-          text: [...n.lines, ...(link ? [link] : [])].join('\n\n'),
-          html: simpleHtml(n.subject, n.lines, link ? { href: link, label: '签署 / Sign' } : undefined),
+          text: [...lines, ...(link ? [link] : [])].join('\n\n'),
+          html: simpleHtml(n.subject, lines, link ? { href: link, label: '签署 / Sign' } : undefined),
+          attachments,
         }),
       );
     }
@@ -379,22 +390,101 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
    * links answer 410 from now on, and fresh pending rows (same steps and people, no link yet) form the
    * next round. Returns the people who had already signed.
    */
-  async function voidRound(tx: Tx, tenantId: string, contractId: string, reason: 'declined' | 'changed') {
-    const old = await tx.query<{ step: number; kind: string; user_id: string | null; name: string; email: string; party_name: string | null; status: string; link_expires_at: Date | null }>(
+  async function voidRound(tx: Tx, tenantId: string, contractId: string, reason: 'declined' | 'changed' | 'expired' | 'withdrawn') {
+    const old = await tx.query<{ step: number; kind: string; user_id: string | null; name: string; email: string; party_name: string | null; status: string; turn_opened_at: Date | null }>(
       `UPDATE contract_signers SET voided_at = $2, void_reason = $3, code_hash = NULL WHERE contract_id = $1 AND voided_at IS NULL
-        RETURNING step, kind, user_id, name, email, party_name, status, link_expires_at`,
+        RETURNING step, kind, user_id, name, email, party_name, status, turn_opened_at`,
       [contractId, ctx.now(), reason],
     );
-    for (const o of old) {
-      await tx.execute(
-        `INSERT INTO contract_signers (tenant_id, id, contract_id, step, kind, user_id, name, email, party_name, link_expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-        [tenantId, crypto.randomUUID(), contractId, o.step, o.kind, o.user_id, o.name, o.email, o.party_name, o.link_expires_at],
-      );
+    // The next round (not after a withdrawal): same steps and people, no link and no deadline yet —
+    // signing restarts only with a new deadline (startSigning), so a past deadline is never reused.
+    if (reason !== 'withdrawn') {
+      for (const o of old) {
+        await tx.execute(
+          `INSERT INTO contract_signers (tenant_id, id, contract_id, step, kind, user_id, name, email, party_name) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+          [tenantId, crypto.randomUUID(), contractId, o.step, o.kind, o.user_id, o.name, o.email, o.party_name],
+        );
+      }
     }
     return {
       signed: old.filter((o) => o.status === 'signed').map((o) => ({ userId: o.user_id, email: o.email, name: o.name })),
-      deadline: old.reduce<Date | null>((d, o) => (o.link_expires_at && (!d || o.link_expires_at > d) ? o.link_expires_at : d), null),
+      /** Pending signers who had been invited (their link or turn was open). */
+      invited: old.filter((o) => o.status === 'pending' && o.turn_opened_at).map((o) => ({ userId: o.user_id, email: o.email, name: o.name })),
     };
+  }
+
+  /**
+   * A change after approval (content, any field an approver judged, attachments): while signing, the
+   * round is voided first (signatures kept as a record, old links answer 410, signers told); then a new
+   * approval round with the workflow re-evaluated for the new values (amount, type, sensitivity).
+   * Signing restarts only after approval, with a new deadline and new links.
+   */
+  async function backToApproval(tx: Tx, auth: Auth, c: ContractRow, meta: RequestMeta, details: Record<string, unknown>) {
+    const tenantId = c.tenant_id;
+    let told: Recipient[] = [];
+    if (c.status === 'signing') {
+      const voided = await voidRound(tx, tenantId, c.id, 'changed');
+      await rec(tx, auth, tenantId, 'contract.signing_voided', c, meta, { ...details, reason: 'changed', voidedSignatures: voided.signed.length });
+      told = [...voided.signed, ...voided.invited];
+    }
+    assertTransition(c.status, 'in_approval');
+    await startRound(tx, auth, await load(tx, c.id), meta);
+    if (told.length) await signingNotify(tx, tenantId, c.id, 'voided', told);
+  }
+
+  /**
+   * Automatic renewal (expiry job): a signed contract with auto-renewal whose end date has passed is
+   * never expired; it is renewed for its own term (start → end; one year when it has no start date),
+   * period after period until the current one contains today. The previous and new periods are
+   * recorded (audit `contract.renewed`) and the owner is told.
+   */
+  async function renewDue(tx: Tx, tenantId: string, today: string) {
+    const due = await tx.query<ContractRow>(
+      `SELECT ${'id, number, title, owner_id, start_date::text AS start_date, end_date::text AS end_date'} FROM contracts
+        WHERE status = 'signed' AND auto_renew AND end_date IS NOT NULL AND end_date < $1::date FOR UPDATE`,
+      [today],
+    );
+    for (const c of due) {
+      let start = c.start_date;
+      let end = c.end_date!;
+      const periods: Array<{ start: string; end: string }> = [];
+      for (let i = 0; i < 100 && end < today; i++) {
+        const r = await tx.one<{ s: string; e: string }>(
+          `SELECT ($1::date + 1)::text AS s,
+                  (($1::date + 1) + CASE WHEN $2::date IS NULL THEN interval '1 year' ELSE age($1::date + 1, $2::date) END - interval '1 day')::date::text AS e`,
+          [end, start],
+        );
+        start = r.s;
+        end = r.e;
+        periods.push({ start, end });
+      }
+      await repo.updateFields(tx, c.id, { start_date: start, end_date: end });
+      await audit.record(tx, {
+        tenantId, actor: { kind: 'system' }, action: 'contract.renewed', objectType: 'contract', objectId: c.id,
+        details: { number: c.number, previous: { start: c.start_date, end: c.end_date }, current: { start, end }, periods: periods.length, today },
+      });
+      const owner = await repo.user(tx, c.owner_id);
+      if (owner) {
+        await notifyUsers(tx, tenantId, [owner], 'contract_renewed', c, {
+          subject: `合同已自动续期 / Contract renewed: ${c.number} ${c.title}`,
+          lines: [`合同“${c.title}”（${c.number}）已按约定自动续期，新的期限为 ${start} 至 ${end}。`, `The contract "${c.title}" (${c.number}) renewed automatically; its new term runs from ${start} to ${end}.`],
+        });
+      }
+    }
+  }
+
+  /** After approval, an attachment change is a change of the contract: a new version, back to approval. */
+  async function attachmentChanged(tx: Tx, auth: Auth, c: ContractRow, note: string, meta: RequestMeta) {
+    if (!APPROVED_STATES.includes(c.status)) return;
+    const version = c.current_version + 1;
+    await saveVersion(tx, auth, c, version, await bodyOf(tx, c.tenant_id, c.id, c.current_version), 'edit', note);
+    await repo.updateFields(tx, c.id, { current_version: version });
+    await backToApproval(tx, auth, c, meta, { newVersion: version, fields: ['attachments'] });
+  }
+
+  /** Dates in messages are shown in the tenant's zone; a link expires at the end of its last day there. */
+  async function deadlineDay(tx: Tx, tenantId: string, expires: Date): Promise<string> {
+    return dayIn(await repo.timeZone(tx, tenantId), new Date(expires.getTime() - 1));
   }
 
   /** A current pending signer declines (reason required): the round is voided, the contract goes back to approved. */
@@ -425,7 +515,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     const step = await currentSigningStep(tx, c.id);
     if (step !== Number(s.step)) throw conflict('signing_out_of_turn');
     if (s.link_expires_at && s.link_expires_at.getTime() <= ctx.now().getTime()) {
-      throw new AppError(410, 'signing_link_expired', { deadline: dayIn('Asia/Shanghai', new Date(s.link_expires_at.getTime() - 1)) });
+      throw new AppError(410, 'signing_link_expired', { deadline: await deadlineDay(tx, c.tenant_id, s.link_expires_at) });
     }
   }
 
@@ -464,7 +554,8 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       await seal(tx, tenantId, c, meta);
     } else if (next !== Number(s.step)) {
       const exp = await tx.one<{ d: Date | null }>(`SELECT max(link_expires_at) AS d FROM contract_signers WHERE contract_id = $1 AND voided_at IS NULL`, [c.id]);
-      await openStep(tx, tenantId, c, next, exp.d ?? endOfDayIn('Asia/Shanghai', addDays(dayIn('Asia/Shanghai', ctx.now()), 7)), 'your_turn');
+      const zone = await repo.timeZone(tx, tenantId);
+      await openStep(tx, tenantId, c, next, exp.d ?? endOfDayIn(zone, addDays(dayIn(zone, ctx.now()), 7)), 'your_turn');
     }
   }
 
@@ -501,10 +592,17 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       [c.id],
     );
     const tenant = await tx.one<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [tenantId]);
+    const zone = await repo.timeZone(tx, tenantId);
     const events = await repo.auditTrail(tx, c.id);
     const cert = loadSealCert(ctx.config.dataDir);
+    // The attachments are part of the signed contract: listed with their SHA-256 on the audit certificate.
+    const attachments = (await repo.attachments(tx, c.id)).filter((a) => a.kind === 'attachment');
+    const version = await repo.versionBody(tx, c.id, c.current_version);
     const sealed = await sealPdf(
-      { number: c.number, title: c.title, body, at, originalSha256: originalSha },
+      {
+        number: c.number, title: c.title, body, at, originalSha256: originalSha, zone, bodySha256: version?.body_sha256, version: Number(c.current_version),
+        attachments: attachments.map((a) => ({ filename: a.filename, sizeBytes: Number(a.size_bytes), sha256: a.sha256 })),
+      },
       signers.map((s) => ({ name: s.name, party: s.party_name ?? tenant.name, method: s.method, signedAt: s.signed_at, ip: s.ip, credentialId: s.credential_id })),
       events.map((e) => ({ at: e.occurred_at, action: e.action, actor: e.actor_label ?? e.actor_kind, ip: e.ip, userAgent: e.user_agent, method: (e.details.method as string) ?? null })),
       cert,
@@ -522,21 +620,36 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       [sealedSha, tenantId, c.id, c.number, c.title, JSON.stringify(signers.map((s) => ({ name: s.name, party: s.party_name ?? tenant.name, signedAt: s.signed_at, method: s.method, ...(s.credential_id ? { credentialId: s.credential_id } : {}) }))), at],
     );
     assertTransition(c.status, 'signed');
-    await repo.updateFields(tx, c.id, { status: 'signed', signing_date: c.signing_date ?? dayIn('Asia/Shanghai', at) });
-    await rec(tx, null, tenantId, 'contract.seal', c, meta, { originalSha256: originalSha, sealedSha256: sealedSha, certificate: cert.fingerprint });
+    await repo.updateFields(tx, c.id, { status: 'signed', signing_date: c.signing_date ?? dayIn(zone, at) });
+    await rec(tx, null, tenantId, 'contract.seal', c, meta, {
+      originalSha256: originalSha, sealedSha256: sealedSha, certificate: cert.fingerprint, attachments: attachments.map((a) => ({ filename: a.filename, sha256: a.sha256 })),
+    });
+    // Who receives the sealed PDF: internal users (owner, internal signers) get the in-app notice and a
+    // link to the contract (download audited); counterparty signers and the counterparties' contacts,
+    // who have no account, get the sealed PDF attached to the "completed" mail.
     const owner = await repo.user(tx, c.owner_id);
     const everyone = await tx.query<{ user_id: string | null; email: string; name: string }>(`SELECT user_id, email, name FROM contract_signers WHERE contract_id = $1 AND voided_at IS NULL ORDER BY step`, [c.id]);
+    const contacts = c.counterparties
+      .filter((p) => (p.contact as { email?: string } | undefined)?.email)
+      .map((p) => ({ userId: null, email: (p.contact as { email: string }).email, name: (p.contact as { name?: string }).name ?? p.name }));
+    const file = { filename: `${c.number}-sealed.pdf`, content: sealed, contentType: 'application/pdf' };
     await signingNotify(tx, tenantId, c.id, 'completed', [
       ...(owner ? [{ userId: owner.id, email: owner.email, name: owner.name }] : []),
-      ...everyone.map((e) => ({ userId: e.user_id, email: e.email, name: e.name })),
+      ...everyone.map((e) => ({ userId: e.user_id, email: e.email, name: e.name, attachment: e.user_id ? undefined : file })),
+      ...contacts.map((p) => ({ ...p, attachment: file })),
     ]);
+    const external = [...everyone.filter((e) => !e.user_id), ...contacts].map((e) => e.email.toLowerCase());
+    await rec(tx, null, tenantId, 'contract.sealed_sent', c, meta, { sealedSha256: sealedSha, recipients: [...new Set(external)] });
   }
 
   async function signerByToken(tx: Tx, token: string): Promise<SignerRow> {
     const s = await tx.maybeOne<SignerRow>(`SELECT * FROM contract_signers WHERE token_hash = $1 AND kind = 'counterparty'`, [sha256(token).toString('hex')]);
     if (!s) throw new AppError(404, 'signer_not_found');
     const v = s as SignerRow & { voided_at: Date | null; void_reason: string | null };
-    if (v.voided_at) throw new AppError(410, v.void_reason === 'changed' ? 'signing_link_changed' : 'signing_link_declined');
+    if (v.voided_at) {
+      if (v.void_reason === 'expired' && s.link_expires_at) throw new AppError(410, 'signing_link_expired', { deadline: await deadlineDay(tx, tokenTenant(token), s.link_expires_at) });
+      throw new AppError(410, v.void_reason === 'changed' ? 'signing_link_changed' : v.void_reason === 'withdrawn' ? 'signing_link_withdrawn' : 'signing_link_declined');
+    }
     return s;
   }
 
@@ -584,9 +697,10 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
             source = 'template';
           }
           body = body.trim() ? normalizeBody(body) : '';
-          const year = Number(dayIn(tz(auth), ctx.now()).slice(0, 4));
-          const seq = await repo.nextNumber(tx, tenantId, 'HT', year);
-          const number = `HT-${year}-${String(seq).padStart(5, '0')}`;
+          const day = dayIn(tz(auth), ctx.now());
+          const seq = await repo.nextNumber(tx, tenantId, 'HT', Number(day.slice(0, 4)));
+          const number = renderNumber((await repo.numbering(tx)).numberScheme, { day, seq, type: input.type });
+          if (await tx.maybeOne(`SELECT 1 FROM contracts WHERE number = $1`, [number])) throw conflict('contract_number_taken', { number });
           const id = crypto.randomUUID();
           await repo.insertContract(tx, {
             tenant_id: tenantId,
@@ -623,64 +737,63 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       return run(auth, 'contracts.edit', id, meta, async (tx, scope) => {
           const c = await load(tx, id, true);
           if (input.sensitivity !== undefined) assertLevel(scope, input.sensitivity);
-          // While signing, an edit is allowed but never silent: it voids the signatures so far (below).
-          if (!EDITABLE.includes(c.status) && c.status !== 'signing') throw conflict('contract_locked', { status: c.status });
+          if (!EDITABLE.includes(c.status)) throw conflict('contract_locked', { status: c.status });
           const set: Record<string, unknown> = {};
-          const map: Record<string, string> = {
+          const changed: string[] = [];
+          const map: Record<string, keyof ContractRow> = {
             title: 'title', type: 'type', amountFen: 'amount_fen', currency: 'currency', signingDate: 'signing_date', startDate: 'start_date',
             endDate: 'end_date', autoRenew: 'auto_renew', sensitivity: 'sensitivity', departmentId: 'department_id', tags: 'tags',
           };
+          const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
           for (const [k, col] of Object.entries(map)) {
             const v = (input as Record<string, unknown>)[k];
-            if (v !== undefined) set[col] = v;
+            if (v === undefined) continue;
+            const old = col === 'amount_fen' && c.amount_fen !== null ? Number(c.amount_fen) : c[col];
+            if (same(v, old)) continue;
+            set[col] = v;
+            changed.push(k);
           }
-          if (input.counterparties !== undefined) set.counterparties = JSON.stringify(input.counterparties);
-          if (input.customFields !== undefined) set.custom_fields = JSON.stringify(input.customFields);
+          if (input.counterparties !== undefined && !same(input.counterparties, c.counterparties)) {
+            set.counterparties = JSON.stringify(input.counterparties);
+            changed.push('counterparties');
+          }
+          if (input.customFields !== undefined && !same(input.customFields, c.custom_fields)) {
+            set.custom_fields = JSON.stringify(input.customFields);
+            changed.push('customFields');
+          }
           const start = (set.start_date as string | null | undefined) ?? c.start_date;
           const end = (set.end_date as string | null | undefined) ?? c.end_date;
           if (start && end && end < start) throw fieldError('endDate', 'date_order');
-          let newVersion: number | null = null;
+          let body: string | null = null;
           if (input.body !== undefined) {
-            const body = input.body.trim() ? normalizeBody(input.body) : '';
-            const current = await bodyOf(tx, tenantId, id, c.current_version);
-            if (body !== current) {
-              newVersion = c.current_version + 1;
-              await saveVersion(tx, auth, c, newVersion, body, 'edit', input.note ?? null);
-              set.current_version = newVersion;
-              set.body_grams = gramTokens(keys, tenantId, grams(body));
+            const next = input.body.trim() ? normalizeBody(input.body) : '';
+            if (next !== (await bodyOf(tx, tenantId, id, c.current_version))) {
+              body = next;
+              changed.push('body');
             }
           }
-          const merged = {
+          // Nothing changed (e.g. the whole form saved again): no version, no new approval.
+          if (!changed.length) return view(c);
+          const afterApproval = APPROVED_STATES.includes(c.status);
+          let newVersion: number | null = null;
+          // After approval every change is a new version: approval and signatures bind a version.
+          if (body !== null || afterApproval) {
+            newVersion = c.current_version + 1;
+            await saveVersion(tx, auth, c, newVersion, body ?? (await bodyOf(tx, tenantId, id, c.current_version)), 'edit', input.note ?? (body === null ? changed.join(', ') : null));
+            set.current_version = newVersion;
+            if (body !== null) set.body_grams = gramTokens(keys, tenantId, grams(body));
+          }
+          set.search_text = searchText({
             number: c.number,
             title: (set.title as string) ?? c.title,
             type: (set.type as string) ?? c.type,
             counterparties: input.counterparties ?? c.counterparties,
             tags: input.tags ?? c.tags,
-          };
-          set.search_text = searchText(merged);
-          if (c.status === 'signing' && newVersion === null) {
-            // Signed content changes: even a metadata-only change makes a new version for the new round.
-            newVersion = c.current_version + 1;
-            await saveVersion(tx, auth, c, newVersion, await bodyOf(tx, tenantId, id, c.current_version), 'edit', input.note ?? null);
-            set.current_version = newVersion;
-          }
+          });
           await repo.updateFields(tx, id, set);
-          await rec(tx, auth, tenantId, 'contract.update', c, meta, { fields: Object.keys(input).filter((k) => k !== 'body'), newVersion });
-          if (c.status === 'signing') {
-            const voided = await voidRound(tx, tenantId, id, 'changed');
-            const deadline = voided.deadline ?? endOfDayIn(tz(auth), addDays(dayIn(tz(auth), ctx.now()), 7));
-            await tx.execute(`UPDATE contract_signers SET link_expires_at = $2 WHERE contract_id = $1 AND voided_at IS NULL`, [id, deadline]);
-            await rec(tx, auth, tenantId, 'contract.signing_voided', c, meta, { newVersion, voidedSignatures: voided.signed.length });
-            const first = await currentSigningStep(tx, id);
-            const fresh = await load(tx, id);
-            if (first !== null) await openStep(tx, tenantId, fresh, first, deadline, 'invitation');
-            await signingNotify(tx, tenantId, id, 'voided', voided.signed);
-          }
-          if (c.status === 'approved') {
-            // A change after approval sends the contract back to approval.
-            await tx.execute(`DELETE FROM contract_signers WHERE contract_id = $1 AND voided_at IS NULL`, [id]);
-            await startRound(tx, auth, await load(tx, id), meta);
-          }
+          const values = Object.fromEntries(changed.filter((k) => k !== 'body').map((k) => [k, { from: k === 'amountFen' && c.amount_fen !== null ? Number(c.amount_fen) : (c as unknown as Record<string, unknown>)[map[k] ?? (k === 'customFields' ? 'custom_fields' : k)], to: (input as Record<string, unknown>)[k] }]));
+          await rec(tx, auth, tenantId, 'contract.update', c, meta, { fields: changed, values, newVersion, from: c.status });
+          if (afterApproval) await backToApproval(tx, auth, c, meta, { newVersion, fields: changed });
           return view(await load(tx, id));
       });
     },
@@ -800,22 +913,44 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     },
 
     // ---------------------------------------------------------------- attachments
+    /**
+     * Attachments follow the rules of the content: free while drafting (draft, returned); after approval
+     * (approved, signing) adding or removing one is a change, so it makes a new version and sends the
+     * contract back to approval (voiding the signatures so far while signing); refused in approval and
+     * once signed, terminated, expired, archived or withdrawn (409 contract_locked).
+     */
     async addAttachment(auth: Auth, id: string, file: Upload, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
       await run(auth, 'contracts.edit', id, meta, async (tx) => {
         const c = await load(tx, id);
-        if (['archived', 'withdrawn'].includes(c.status)) throw conflict('contract_locked', { status: c.status });
+        if (!EDITABLE.includes(c.status)) throw conflict('contract_locked', { status: c.status });
       });
       const sniffed = await sniffUpload(file.stream, { field: 'file', allowed: ATTACHMENT_TYPES, maxBytes: MAX_UPLOAD_BYTES });
       return run(auth, 'contracts.edit', id, meta, async (tx) => {
         const c = await load(tx, id, true);
-        if (['archived', 'withdrawn'].includes(c.status)) throw conflict('contract_locked', { status: c.status });
+        if (!EDITABLE.includes(c.status)) throw conflict('contract_locked', { status: c.status });
         const blobId = await ctx.blobs.write({ tenantId }, sniffed.stream, await keys.fileEncrypter(tx, { tenantId }));
         const attId = crypto.randomUUID();
         const filename = file.filename.replace(/[\u0000-\u001F/\\]/g, '_').slice(0, 200) || 'file';
         await repo.insertAttachment(tx, { tenantId, id: attId, contractId: id, filename, mime: sniffed.mime, size: sniffed.stats.size, sha256: sniffed.stats.sha256, blobId, kind: 'attachment', userId: auth.user.id });
-        await rec(tx, auth, tenantId, 'contract.attachment_add', c, meta, { attachmentId: attId, filename, mime: sniffed.mime, size: sniffed.stats.size });
+        await rec(tx, auth, tenantId, 'contract.attachment_add', c, meta, { attachmentId: attId, filename, mime: sniffed.mime, size: sniffed.stats.size, sha256: sniffed.stats.sha256, from: c.status });
+        await attachmentChanged(tx, auth, c, `附件 + ${filename}`, meta);
         return { id: attId, filename, mime: sniffed.mime, sizeBytes: sniffed.stats.size, sha256: sniffed.stats.sha256 };
+      });
+    },
+
+    /** Removes an attachment from the contract (the file and its row stay on record, marked removed). */
+    async removeAttachment(auth: Auth, id: string, attachmentId: string, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return run(auth, 'contracts.edit', id, meta, async (tx) => {
+        const c = await load(tx, id, true);
+        if (!EDITABLE.includes(c.status)) throw conflict('contract_locked', { status: c.status });
+        const att = await repo.attachment(tx, id, attachmentId);
+        if (!att || att.kind !== 'attachment') throw new AppError(404, 'attachment_not_found');
+        await tx.execute(`UPDATE contract_attachments SET removed_at = $2, removed_by = $3 WHERE id = $1`, [attachmentId, ctx.now(), auth.user.id]);
+        await rec(tx, auth, tenantId, 'contract.attachment_remove', c, meta, { attachmentId, filename: att.filename, sha256: att.sha256, from: c.status });
+        await attachmentChanged(tx, auth, c, `附件 − ${att.filename}`, meta);
+        return view(await load(tx, id));
       });
     },
 
@@ -895,7 +1030,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
               }
             }
           } else {
-            const to: ContractStatus = decision === 'return' ? 'draft' : 'withdrawn';
+            const to: ContractStatus = decision === 'return' ? 'returned' : 'withdrawn';
             await tx.execute(`UPDATE contract_approvals SET status = $2, decided_at = now() WHERE id = $1`, [a.id, decision === 'return' ? 'returned' : 'rejected']);
             assertTransition(c.status, to);
             await repo.updateFields(tx, id, { status: to });
@@ -915,10 +1050,13 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       return run(auth, 'contracts.edit', id, meta, async (tx) => {
           const c = await load(tx, id, true);
           assertTransition(c.status, to);
+          // Withdrawing while signing ends the round: the signer rows stay as a record (void reason
+          // `withdrawn`), their links answer 410 with an explanation, and whoever was invited or signed is told.
+          const voided = c.status === 'signing' ? await voidRound(tx, tenantId, id, 'withdrawn') : null;
           await repo.updateFields(tx, id, { status: to });
           await tx.execute(`UPDATE contract_approvals SET status = 'withdrawn', decided_at = now() WHERE contract_id = $1 AND status = 'pending'`, [id]);
-          if (to === 'withdrawn') await tx.execute(`UPDATE contract_signers SET token_hash = NULL WHERE contract_id = $1 AND status = 'pending'`, [id]);
-          await rec(tx, auth, tenantId, `contract.${to}`, c, meta, { from: c.status });
+          await rec(tx, auth, tenantId, `contract.${to}`, c, meta, { from: c.status, ...(voided ? { voidedSignatures: voided.signed.length } : {}) });
+          if (voided) await signingNotify(tx, tenantId, id, 'withdrawn', [...voided.signed, ...voided.invited]);
           return view(await load(tx, id));
       });
     },
@@ -933,7 +1071,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       const tenantId = tenantOf(auth);
       return run(auth, 'contracts.delete_draft', id, meta, async (tx) => {
         const c = await load(tx, id, true);
-        if (c.status !== 'draft') throw conflict('contract_not_draft', { status: c.status });
+        if (c.status !== 'draft' && c.status !== 'returned') throw conflict('contract_not_draft', { status: c.status });
         const blobs = await tx.query<{ blob_id: string }>(`SELECT blob_id FROM contract_attachments WHERE contract_id = $1`, [id]);
         const versions = (await tx.one<{ n: number }>(`SELECT app_purge_draft_history($1)::int AS n`, [id])).n;
         await tx.execute(`DELETE FROM contract_notifications WHERE contract_id = $1`, [id]);
@@ -958,13 +1096,14 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
           const c = await load(tx, id, true);
           assertTransition(c.status, 'archived');
           const today = dayIn(tz(auth), ctx.now());
-          const year = Number(today.slice(0, 4));
-          const seq = await repo.nextNumber(tx, tenantId, 'GD', year);
-          const archiveNumber = `GD-${year}-${String(seq).padStart(5, '0')}`;
+          const seq = await repo.nextNumber(tx, tenantId, 'GD', Number(today.slice(0, 4)));
+          const archiveNumber = renderNumber((await repo.numbering(tx)).archiveNumberScheme, { day: today, seq, type: c.type });
+          if (await tx.maybeOne(`SELECT 1 FROM contracts WHERE archive_number = $1`, [archiveNumber])) throw conflict('contract_number_taken', { number: archiveNumber });
           const years = input.retentionYears ?? (await repo.settings(tx)).retentionYears;
-          const retention = `${year + years}${today.slice(4)}`;
-          await repo.updateFields(tx, id, { status: 'archived', archive_number: archiveNumber, archived_at: ctx.now(), retention_until: retention });
-          await rec(tx, auth, tenantId, 'contract.archive', c, meta, { archiveNumber, retentionUntil: retention });
+          // Date arithmetic, not string surgery: 29 February + 10 years is 28 February.
+          const retention = (await tx.one<{ d: string }>(`SELECT ($1::date + make_interval(years => $2::int))::date::text AS d`, [today, years])).d;
+          await repo.updateFields(tx, id, { status: 'archived', archived_from: c.status, archive_number: archiveNumber, archived_at: ctx.now(), retention_until: retention });
+          await rec(tx, auth, tenantId, 'contract.archive', c, meta, { archiveNumber, retentionUntil: retention, from: c.status });
           return view(await load(tx, id));
       });
     },
@@ -984,7 +1123,12 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       const tenantId = tenantOf(auth);
       return run(auth, 'contracts.edit', id, meta, async (tx) => {
           const c = await load(tx, id, true);
-          if (c.status !== 'approved' && c.status !== 'draft' && c.status !== 'in_approval') throw conflict('signers_locked');
+          if (!['draft', 'returned', 'in_approval', 'approved'].includes(c.status)) throw conflict('signers_locked');
+          // One row per internal user: signing picks "my" signer row by user.
+          const internal = signers.flatMap((s, i) => (s.kind === 'internal' ? [[i, s.userId] as const] : []));
+          for (const [i, userId] of internal) {
+            if (internal.some(([j, u]) => j < i && u === userId)) throw fieldError(`signers.${i}.userId`, 'signer_duplicate');
+          }
           await tx.execute(`DELETE FROM contract_signers WHERE contract_id = $1 AND voided_at IS NULL`, [id]);
           const tenant = await tx.one<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [tenantId]);
           for (const [i, s] of signers.entries()) {
@@ -1134,7 +1278,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
         const s = await signerByToken(tx, token);
         const c = await load(tx, s.contract_id);
         if (s.link_expires_at && s.link_expires_at.getTime() <= ctx.now().getTime()) {
-          throw new AppError(410, 'signing_link_expired', { deadline: dayIn('Asia/Shanghai', new Date(s.link_expires_at.getTime() - 1)) });
+          throw new AppError(410, 'signing_link_expired', { deadline: await deadlineDay(tx, tenantId, s.link_expires_at) });
         }
         const body = await bodyOf(tx, tenantId, c.id, c.current_version);
         const step = await currentSigningStep(tx, c.id);
@@ -1201,6 +1345,45 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
         await decline(tx, tenantId, c, s, reason, { kind: 'anonymous', id: s.id, label: `${s.name} <${s.email}>` }, meta);
         return { declined: true };
       });
+    },
+
+    /**
+     * Signing deadlines (job, hourly): a contract still `signing` once its links have expired (the end
+     * of the deadline day in the tenant zone) leaves signing: the round is voided (reason `expired`,
+     * kept as a record), the contract goes back to `approved`, reminders stop (they only go to
+     * `signing` contracts), and the owner and whoever had signed are told. The owner restarts signing
+     * with a new deadline (POST /contracts/:id/signing), which sends new links.
+     */
+    async runSigningDeadlines(): Promise<{ expired: number }> {
+      const tenants = await db.platform((tx) => tx.query<{ id: string }>(`SELECT id FROM tenants WHERE status IN ('active', 'restricted')`));
+      let expired = 0;
+      for (const t of tenants) {
+        expired += await db.tenant(t.id, async (tx) => {
+          await access.applySystemScope(tx, t.id, 'job.signing_deadlines');
+          const now = ctx.now();
+          const due = await tx.query<{ id: string; deadline: Date }>(
+            `SELECT c.id, max(s.link_expires_at) AS deadline FROM contracts c
+               JOIN contract_signers s ON s.tenant_id = c.tenant_id AND s.contract_id = c.id AND s.voided_at IS NULL
+              WHERE c.status = 'signing' GROUP BY c.id HAVING max(s.link_expires_at) <= $1`,
+            [now],
+          );
+          let n = 0;
+          for (const d of due) {
+            const c = await load(tx, d.id, true);
+            if (c.status !== 'signing') continue;
+            const voided = await voidRound(tx, t.id, c.id, 'expired');
+            assertTransition(c.status, 'approved');
+            await repo.updateFields(tx, c.id, { status: 'approved' });
+            const deadline = await deadlineDay(tx, t.id, d.deadline);
+            await rec(tx, null, t.id, 'contract.signing_expired', c, {}, { deadline, voidedSignatures: voided.signed.length });
+            const owner = await repo.user(tx, c.owner_id);
+            await signingNotify(tx, t.id, c.id, 'expired', [...(owner ? [{ userId: owner.id, email: owner.email, name: owner.name }] : []), ...voided.signed], { deadline });
+            n++;
+          }
+          return n;
+        });
+      }
+      return { expired };
     },
 
     /**
@@ -1319,16 +1502,26 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
 
     async settings(auth: Auth) {
       const tenantId = tenantOf(auth);
-      return run(auth, 'contracts.view', null, {}, (tx) => repo.settings(tx));
+      return run(auth, 'contracts.view', null, {}, async (tx) => ({ ...(await repo.settings(tx)), ...numberingView(await repo.numbering(tx), dayIn(tz(auth), ctx.now())) }));
     },
 
-    async saveSettings(auth: Auth, input: { watermarkDownloads?: boolean; retentionYears?: number; signingReminderDays?: number; signingReminderMax?: number; approvalOverdueDays?: number }, meta: RequestMeta) {
+    async saveSettings(
+      auth: Auth,
+      input: { watermarkDownloads?: boolean; retentionYears?: number; signingReminderDays?: number; signingReminderMax?: number; approvalOverdueDays?: number; numberScheme?: string; archiveNumberScheme?: string },
+      meta: RequestMeta,
+    ) {
       const tenantId = tenantOf(auth);
       return run(auth, 'templates.manage', null, {}, async (tx) => {
-        const s = { ...(await repo.settings(tx)), ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) };
+        const { numberScheme, archiveNumberScheme, ...rest } = input;
+        const s = { ...(await repo.settings(tx)), ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
         await repo.saveSettings(tx, tenantId, s);
-        await rec(tx, auth, tenantId, 'contract_settings.update', null, meta, s);
-        return s;
+        const before = await repo.numbering(tx);
+        const numbering = { numberScheme: numberScheme ?? before.numberScheme, archiveNumberScheme: archiveNumberScheme ?? before.archiveNumberScheme };
+        await repo.saveNumbering(tx, tenantId, numbering);
+        await rec(tx, auth, tenantId, 'contract_settings.update', null, meta, {
+          ...s, ...numbering, ...(numbering.numberScheme !== before.numberScheme || numbering.archiveNumberScheme !== before.archiveNumberScheme ? { previousNumbering: before } : {}),
+        });
+        return { ...s, ...numberingView(numbering, dayIn(tz(auth), ctx.now())) };
       });
     },
 
@@ -1437,6 +1630,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
               WHERE status IN ('signed', 'archived') AND NOT auto_renew AND end_date IS NOT NULL AND end_date >= $1::date AND end_date <= $1::date + 90`,
             [today],
           );
+          await renewDue(tx, t.id, today);
           // Signed contracts past their end date (and not renewing) become expired.
           const ended = await tx.query<{ id: string; number: string }>(
             `UPDATE contracts SET status = 'expired', updated_at = now()

@@ -25,6 +25,8 @@ export const APPEND_ONLY_TABLES = [
   'incident_notices',
   'training_attempts',
   'audit_anchors',
+  'contract_seals',
+  'sealed_documents',
 ];
 
 /** Tables that are not tenant data and carry no RLS policy, only bookkeeping the app cannot touch. */

@@ -6,6 +6,7 @@ import ProblemAlert from '../../components/ProblemAlert';
 import { contractsApi, yuan } from './contractsApi';
 import { usePermissions } from './usePermissions';
 import { ReminderSettingsCard } from './SigningFlow';
+import { NumberingSettingsCard } from './Lifecycle';
 
 type Dash = Awaited<ReturnType<typeof contractsApi.dashboard>>;
 type Analytics = Awaited<ReturnType<typeof contractsApi.analytics>>;
@@ -75,6 +76,11 @@ export default function ContractDashboard() {
       {perms.has('templates.manage') && (
         <Col span={24}>
           <ReminderSettingsCard />
+        </Col>
+      )}
+      {perms.has('templates.manage') && (
+        <Col span={24}>
+          <NumberingSettingsCard />
         </Col>
       )}
     </Row>

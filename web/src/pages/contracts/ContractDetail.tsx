@@ -8,6 +8,7 @@ import { useAuth } from '../../auth';
 import PasskeySign from './PasskeySign';
 import { contractsApi, STATUS_COLORS, yuan, type ContractDetail as Detail, type DiffPart } from './contractsApi';
 import { DeclineButton, SignerHistory, signingFlowApi, type SignerHistoryRow } from './SigningFlow';
+import { ARCHIVABLE, ChangeWarning, confirmChange, DRAFTING, EDITABLE, LifecycleNotice, lifecycleApi } from './Lifecycle';
 
 interface SignerDraft {
   kind: 'internal' | 'counterparty';
@@ -111,12 +112,17 @@ export default function ContractDetail() {
         }
         extra={
           <Space>
-            {c.status === 'draft' && perms.has('contracts.submit') && (
+            {DRAFTING.includes(c.status) && perms.has('contracts.submit') && (
               <Button type="primary" data-testid="submit-approval" loading={busy} onClick={() => act(() => contractsApi.submit(id))}>
                 {t('contracts.detail.submit')}
               </Button>
             )}
-            {c.status === 'signed' && perms.has('contracts.archive') && (
+            {c.status === 'signed' && perms.has('contracts.edit') && (
+              <Button data-testid="terminate-button" loading={busy} onClick={() => act(() => lifecycleApi.terminate(id))}>
+                {t('contracts.lifecycle.terminate')}
+              </Button>
+            )}
+            {ARCHIVABLE.includes(c.status) && perms.has('contracts.archive') && (
               <Button data-testid="archive-button" loading={busy} onClick={() => act(() => contractsApi.archive(id))}>
                 {t('contracts.detail.archive')}
               </Button>
@@ -126,7 +132,7 @@ export default function ContractDetail() {
                 {t('contracts.detail.downloadSealed')}
               </Button>
             )}
-            {c.status === 'draft' && perms.has('contracts.delete_draft') && (
+            {['draft', 'returned'].includes(c.status) && perms.has('contracts.delete_draft') && (
               <Popconfirm
                 title={t('contracts.detail.deleteDraft')}
                 description={<div style={{ maxWidth: 320 }}>{t('contracts.detail.deleteConfirm')}</div>}
@@ -139,7 +145,7 @@ export default function ContractDetail() {
                 </Button>
               </Popconfirm>
             )}
-            {['draft', 'in_approval', 'approved', 'signing'].includes(c.status) && perms.has('contracts.edit') && (
+            {['draft', 'returned', 'in_approval', 'approved', 'signing'].includes(c.status) && perms.has('contracts.edit') && (
               <Button danger loading={busy} onClick={() => act(() => contractsApi.withdraw(id))}>
                 {t('contracts.detail.withdraw')}
               </Button>
@@ -148,6 +154,7 @@ export default function ContractDetail() {
         }
       >
         <ProblemAlert error={error} onClose={() => setError(null)} />
+        <LifecycleNotice c={c as Detail & { signerHistory?: SignerHistoryRow[] }} />
         <Descriptions
           size="small"
           column={3}
@@ -160,6 +167,7 @@ export default function ContractDetail() {
             { key: 'end', label: t('contracts.fields.endDate'), children: c.endDate ?? '—' },
             ...(c.archiveNumber
               ? [
+                  ...(c.archivedFrom ? [{ key: 'archFrom', label: t('contracts.fields.status'), children: t('contracts.lifecycle.archivedFrom', { status: t(`contracts.status.${c.archivedFrom}`) }) }] : []),
                   { key: 'arch', label: t('contracts.fields.archiveNumber'), children: c.archiveNumber },
                   { key: 'ret', label: t('contracts.fields.retentionUntil'), children: c.retentionUntil },
                 ]
@@ -182,7 +190,7 @@ export default function ContractDetail() {
               children:
                 editing === null ? (
                   <>
-                    {['draft', 'approved', 'signing'].includes(c.status) && (
+                    {EDITABLE.includes(c.status) && perms.has('contracts.edit') && (
                       <Button style={{ marginBottom: 8 }} onClick={() => setEditing(c.body)}>
                         {t('contracts.detail.edit')}
                       </Button>
@@ -191,9 +199,9 @@ export default function ContractDetail() {
                   </>
                 ) : (
                   <Space orientation="vertical" style={{ width: '100%' }}>
-                    {c.status === 'signing' && <Typography.Text type="warning" data-testid="void-warning">{t('contracts.signingFlow.editWarning')}</Typography.Text>}
-                    <Input.TextArea rows={20} value={editing} onChange={(e) => setEditing(e.target.value)} />
-                    <Button type="primary" loading={busy} onClick={() => act(async () => { await contractsApi.update(id, { body: editing }); setEditing(null); })}>
+                    <ChangeWarning status={c.status} />
+                    <Input.TextArea rows={20} value={editing} data-testid="body-editor" onChange={(e) => setEditing(e.target.value)} />
+                    <Button type="primary" data-testid="save-version" loading={busy} onClick={() => confirmChange(c.status, t, () => void act(async () => { await contractsApi.update(id, { body: editing }); setEditing(null); }))}>
                       {t('contracts.detail.saveVersion')}
                     </Button>
                   </Space>
@@ -234,13 +242,15 @@ export default function ContractDetail() {
               label: t('contracts.detail.attachments'),
               children: (
                 <>
-                  {perms.has('contracts.edit') && <input
+                  <ChangeWarning status={c.status} />
+                  {perms.has('contracts.edit') && EDITABLE.includes(c.status) && <input
                     type="file"
                     data-testid="attachment-upload"
                     accept=".pdf,.docx,.xlsx,.png,.jpg,.jpeg"
                     onChange={(e) => {
                       const f = e.target.files?.[0];
-                      if (f) void act(() => contractsApi.upload(id, f));
+                      e.target.value = '';
+                      if (f) confirmChange(c.status, t, () => void act(() => contractsApi.upload(id, f)));
                     }}
                   />}
                   <Table
@@ -253,6 +263,16 @@ export default function ContractDetail() {
                       { title: '', dataIndex: 'mime' },
                       { title: '', dataIndex: 'size_bytes' },
                       { title: '', dataIndex: 'kind' },
+                      { title: 'SHA-256', dataIndex: 'sha256', render: (v: string) => <Typography.Text code copyable={{ text: v }}>{v.slice(0, 12)}…</Typography.Text> },
+                      {
+                        title: '',
+                        render: (_, r) =>
+                          r.kind === 'attachment' && perms.has('contracts.edit') && EDITABLE.includes(c.status) ? (
+                            <Button size="small" danger data-testid="attachment-remove" onClick={() => confirmChange(c.status, t, () => void act(() => lifecycleApi.removeAttachment(id, r.id)))}>
+                              {t('contracts.lifecycle.removeAttachment')}
+                            </Button>
+                          ) : null,
+                      },
                     ]}
                   />
                 </>
@@ -316,7 +336,7 @@ export default function ContractDetail() {
                       {c.signers[i]?.method && <Tag data-testid={`signer-method-${i}`}>{t(`contracts.passkey.method.${c.signers[i]!.method}`, { defaultValue: c.signers[i]!.method })}</Tag>}
                     </Space>
                   ))}
-                  {['draft', 'in_approval', 'approved'].includes(c.status) && (
+                  {['draft', 'returned', 'in_approval', 'approved'].includes(c.status) && (
                     <Space>
                       <Button data-testid="add-signer" onClick={() => setSigners((all) => [...all, { kind: 'counterparty', step: (all.at(-1)?.step ?? 0) + 1 }])}>
                         {t('contracts.detail.addSigner')}

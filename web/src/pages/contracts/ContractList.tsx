@@ -7,7 +7,7 @@ import { Link, useNavigate } from 'react-router-dom';
 import ProblemAlert from '../../components/ProblemAlert';
 import { contractsApi, STATUS_COLORS, yuan, type Contract } from './contractsApi';
 
-const STATUSES = ['draft', 'in_approval', 'approved', 'signing', 'signed', 'archived', 'withdrawn', 'terminated', 'expired'];
+const STATUSES = ['draft', 'returned', 'in_approval', 'approved', 'signing', 'signed', 'archived', 'withdrawn', 'terminated', 'expired'];
 
 export default function ContractList() {
   const perms = usePermissions();

@@ -14,7 +14,7 @@ export interface SignerHistoryRow {
   declinedAt: string | null;
   declineReason: string | null;
   voidedAt: string;
-  voidReason: 'declined' | 'changed';
+  voidReason: 'declined' | 'changed' | 'expired' | 'withdrawn';
 }
 
 export const signingFlowApi = {

@@ -24,6 +24,7 @@ export interface Contract {
   status: string;
   tags: string[];
   archiveNumber: string | null;
+  archivedFrom?: string | null;
   retentionUntil: string | null;
   currentVersion: number;
   createdBy: string;
@@ -56,7 +57,7 @@ export interface ContractDetail extends Contract {
   };
   signers: Signer[];
   seal: null | { originalSha256: string; sealedSha256: string; sealedAt: string };
-  attachments: Array<{ id: string; filename: string; mime: string; size_bytes: number; kind: string; created_at: string }>;
+  attachments: Array<{ id: string; filename: string; mime: string; size_bytes: number; sha256: string; kind: string; created_at: string }>;
 }
 
 export interface Template {
@@ -146,6 +147,7 @@ export const yuan = (fen: number | null | undefined) =>
 
 export const STATUS_COLORS: Record<string, string> = {
   draft: 'default',
+  returned: 'warning',
   in_approval: 'processing',
   approved: 'cyan',
   signing: 'gold',
