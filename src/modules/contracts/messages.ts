@@ -36,4 +36,13 @@ addMessages({
   passkey_challenge_expired: { zh: '通行密钥签署请求已过期，请重试。', en: 'The passkey signing request expired; try again.' },
   passkey_invalid: { zh: '通行密钥验证失败。', en: 'The passkey could not be verified.' },
   document_changed: { zh: '合同内容在签署请求发出后已变更，请重新签署。', en: 'The contract changed after the signing request was issued; sign again.' },
+  field_unknown: { zh: '未定义的自定义字段“{key}”。', en: 'There is no custom field "{key}".' },
+  field_number_invalid: { zh: '请输入数字。', en: 'Enter a number.' },
+  field_option_invalid: { zh: '请从以下选项中选择：{options}。', en: 'Choose one of: {options}.' },
+  field_key_invalid: { zh: '字段标识须以小写字母开头，只含小写字母、数字和下划线（最多 40 个字符）。', en: 'A field key starts with a lowercase letter and has only lowercase letters, digits and underscores (at most 40).' },
+  field_key_duplicate: { zh: '字段标识重复。', en: 'This field key is used twice.' },
+  field_options_required: { zh: '下拉字段至少需要一个选项。', en: 'A select field needs at least one option.' },
+  field_options_duplicate: { zh: '选项重复。', en: 'An option is listed twice.' },
+  reminder_days_duplicate: { zh: '提醒天数重复。', en: 'A reminder day is listed twice.' },
+  notification_not_found: { zh: '通知不存在。', en: 'No such notification.' },
 });
