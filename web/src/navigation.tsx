@@ -21,6 +21,7 @@ export const tenantNav: NavItem[] = [
   { key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> },
   { key: 'contracts', path: '/tenant/contracts', labelKey: 'contracts.nav', icon: <FileTextOutlined /> },
   { key: 'contract-dashboard', path: '/tenant/contracts/dashboard', labelKey: 'contracts.dashboardNav', icon: <DashboardOutlined /> },
+  { key: 'contract-settings', path: '/tenant/contracts/settings', labelKey: 'contractsUx.settingsNav', icon: <SettingOutlined />, roles: ['tenant_admin', 'contract_manager'] },
   // access (shown to tenant admins; the API enforces the permissions whatever the menu shows)
   { key: 'access-users', path: '/tenant/access/users', labelKey: 'access.nav.users', icon: <TeamOutlined />, roles: ['tenant_admin'] },
   { key: 'access-roles', path: '/tenant/access/roles', labelKey: 'access.nav.roles', icon: <SafetyOutlined />, roles: ['tenant_admin'] },

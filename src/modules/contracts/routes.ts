@@ -151,6 +151,7 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
   app.get('/api/v1/contract-people', { ...pre, schema: { tags, summary: 'Active users by name, with whether they may sign or approve (for pickers)', querystring: z.object({ q: z.string().trim().max(50).optional() }) } }, async (req) =>
     svc.people(authOf(req), req.query.q || undefined),
   );
+  app.get('/api/v1/contract-departments', { ...pre, schema: { tags, summary: 'Departments by name (for a contract’s department)' } }, async (req) => svc.departments(authOf(req)));
   app.post('/api/v1/contracts/:id/follow', { ...pre, schema: { tags, summary: 'Follow a contract (expiry and renewal reminders)', params: idParam } }, async (req) =>
     svc.follow(authOf(req), req.params.id, true, req.meta),
   );

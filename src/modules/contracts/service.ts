@@ -1361,6 +1361,12 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       });
     },
 
+    /** Departments by name (for the owner department of a contract); contracts.view. */
+    async departments(auth: Auth) {
+      tenantOf(auth);
+      return run(auth, 'contracts.view', null, {}, (tx) => tx.query<{ id: string; name: string }>(`SELECT id, name FROM departments ORDER BY name`));
+    },
+
     // ---------------------------------------------------------------- people (signer and approver pickers)
     /** Active users of the tenant by name (no e-mail), with whether they may sign and approve; for pickers. */
     async people(auth: Auth, q: string | undefined) {
