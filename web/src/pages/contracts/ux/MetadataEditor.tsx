@@ -304,3 +304,31 @@ export function TerminateButton({ onConfirm }: { onConfirm: () => Promise<unknow
     </Popconfirm>
   );
 }
+
+/** List filter on one custom field (exact value; amounts in yuan). */
+export function CustomFieldFilter({ onChange }: { onChange: (key: string | undefined, value: string | undefined) => void }) {
+  const label = useFieldLabel();
+  const { t } = useTranslation();
+  const [defs, setDefs] = useState<FieldDefinition[]>([]);
+  const [key, setKey] = useState<string | undefined>();
+  useEffect(() => {
+    uxApi.fields().then(setDefs, () => setDefs([]));
+  }, []);
+  if (!defs.length) return null;
+  const d = defs.find((x) => x.key === key);
+  const emit = (raw: string | undefined) => {
+    if (!d || raw === undefined || raw === '') return onChange(undefined, undefined);
+    onChange(d.key, d.type === 'amount' ? String(Math.round(Number(raw) * 100)) : raw);
+  };
+  return (
+    <Space.Compact>
+      <Select data-testid="cf-filter-key" allowClear style={{ width: 140 }} placeholder={t('contractsUx.meta.customFields')} value={key}
+        onChange={(k?: string) => { setKey(k); onChange(undefined, undefined); }} options={defs.map((x) => ({ value: x.key, label: label(x) }))} />
+      {d?.type === 'select' ? (
+        <Select data-testid="cf-filter-value" allowClear style={{ width: 140 }} onChange={(v?: string) => emit(v)} options={d.options.map((o) => ({ value: o, label: o }))} />
+      ) : (
+        <Input data-testid="cf-filter-value" allowClear disabled={!d} style={{ width: 140 }} placeholder={d?.type === 'date' ? 'YYYY-MM-DD' : undefined} onChange={(e) => emit(e.target.value)} />
+      )}
+    </Space.Compact>
+  );
+}
