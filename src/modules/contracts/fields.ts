@@ -117,7 +117,16 @@ export function metaOf(r: Pick<ContractRow, 'title' | 'type' | 'counterparties' 
 }
 export type ContractMeta = ReturnType<typeof metaOf>;
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** JSON with keys sorted at every level (jsonb does not keep the key order of the input). */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+const same = (a: unknown, b: unknown) => canonical(a ?? null) === canonical(b ?? null);
 
 export interface MetaChange {
   field: string;
