@@ -169,6 +169,21 @@ describe('contracts: custom fields, metadata versions, followers, notifications'
     expect(ok<{ unread: number }>(await approver.get('/api/v1/contract-notifications/unread-count')).unread).toBe(0);
   });
 
+  it('saves templates only when every variable of the text is declared, and edits them (typed variables)', async () => {
+    const tpl = { name: '保密协议（简版）', type: 'nda', variables: [{ name: 'partyB', type: 'party', label: '乙方' }], body: '甲方与{{partyB}}签订本协议，自{{startDate}}起生效。\n第一条 保密义务\n第二条 违约责任\n' };
+    const bad = await manager.post('/api/v1/contract-templates', tpl);
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().errors).toEqual([expect.objectContaining({ path: 'body', message: expect.stringContaining('startDate') })]);
+    const dup = await manager.post('/api/v1/contract-templates', { ...tpl, variables: [...tpl.variables, { name: 'partyB', type: 'text' }] });
+    expect(dup.json().errors.map((e: { path: string }) => e.path)).toContain('variables.1.name');
+    const t = ok<{ id: string }>(await manager.post('/api/v1/contract-templates', { ...tpl, variables: [...tpl.variables, { name: 'startDate', type: 'date', label: '生效日期' }] }), 201);
+    expect((await approver.request('PUT', `/api/v1/contract-templates/${t.id}`, tpl)).statusCode).toBe(403);
+    ok(await manager.request('PUT', `/api/v1/contract-templates/${t.id}`, { ...tpl, body: '甲方与{{partyB}}签订本协议。\n第一条 保密义务\n' }));
+    const c = ok<{ id: string }>(await manager.post('/api/v1/contracts', { title: '保密协议（云栖）', type: 'nda', templateId: t.id, values: { partyB: '成都天府软件股份有限公司' }, customFields: { project_code: 'YQ-2026-050' } }), 201);
+    expect(ok<{ body: string }>(await manager.get(`/api/v1/contracts/${c.id}`)).body.trimEnd()).toBe('甲方与成都天府软件股份有限公司签订本协议。\n第一条 保密义务');
+    expect((await managerB.request('PUT', `/api/v1/contract-templates/${t.id}`, { ...tpl, body: '{{partyB}}' })).statusCode).toBe(404);
+  });
+
   it('lists people by name for the signer picker, with who may sign, and only of my tenant', async () => {
     const people = ok<Array<{ id: string; name: string; canSign: boolean; canApprove: boolean }>>(await manager.get(`/api/v1/contract-people?q=${encodeURIComponent('马')}`));
     expect(people).toEqual([expect.objectContaining({ id: signer.id, name: '马签署', canSign: true })]);

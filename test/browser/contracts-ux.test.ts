@@ -67,6 +67,21 @@ describe('contracts UI: settings, metadata, notifications', () => {
         expect.objectContaining({ name: '财务审核', approver: { kind: 'role', role: 'approver' }, when: { minAmountFen: 100_000_000 } }),
       ]);
     await shot(a.page, '1-workflow');
+
+    // --- a template with a typed variable (party)
+    await a.page.getByRole('tab', { name: '合同模板' }).click();
+    await a.page.getByTestId('template-name').fill('保密协议（简版）');
+    await a.page.getByTestId('template-type').fill('nda');
+    await a.page.getByTestId('add-variable').click();
+    await a.page.getByTestId('var-name-0').fill('partyB');
+    await a.page.getByTestId('var-label-0').fill('乙方');
+    await a.page.getByTestId('var-type-0').click();
+    await option(a.page, '相对方').click();
+    await a.page.getByTestId('template-body').fill('甲方与{{partyB}}签订本保密协议。\n第一条 保密义务\n第二条 违约责任');
+    await a.page.getByTestId('create-template').click();
+    await expect
+      .poll(async () => ok<Array<{ name: string; variables: unknown[] }>>(await admin.get('/api/v1/contract-templates')).find((x) => x.name === '保密协议（简版）')?.variables)
+      .toEqual([{ name: 'partyB', label: '乙方', type: 'party' }]);
     await a.context.close();
 
     // --- a contract with the custom field; its details edited in the modal → version 2 with the amount change

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { invalid, type FieldError } from '../../platform/http/errors.js';
 import { plainText } from '../../platform/http/fields.js';
 import type { ContractRow } from './repo.js';
+import { variablesIn } from './text.js';
 
 /**
  * Tenant-defined custom fields of contracts (definitions managed with templates.manage) and the
@@ -158,4 +159,20 @@ export function metaChanges(a: ContractMeta, b: ContractMeta): MetaChange[] {
 export function auditChanges(changes: MetaChange[]): MetaChange[] {
   const company = (v: unknown) => (Array.isArray(v) ? v.map((p: { name?: string; uscc?: string; role?: string }) => ({ name: p.name, uscc: p.uscc, role: p.role })) : v);
   return changes.map((c) => (c.field === 'counterparties' ? { field: c.field, from: company(c.from), to: company(c.to) } : c));
+}
+
+/**
+ * A template as saved by the template editor: variable names are unique and every `{{name}}` of the body is
+ * declared (otherwise drafting from it would fail later); 422 with paths `variables.<i>.name` / `body`.
+ */
+export function checkTemplate(t: { variables: Array<{ name: string }>; body: string }): void {
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  t.variables.forEach((v, i) => {
+    if (seen.has(v.name)) errors.push({ path: `variables.${i}.name`, code: 'template_variable_duplicate' });
+    seen.add(v.name);
+  });
+  const undeclared = variablesIn(t.body).filter((n) => !seen.has(n));
+  if (undeclared.length) errors.push({ path: 'body', code: 'template_variable_undeclared_named', params: { names: [...new Set(undeclared)].join(', ') } });
+  if (errors.length) throw invalid(errors);
 }

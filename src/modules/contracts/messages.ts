@@ -45,4 +45,6 @@ addMessages({
   field_options_duplicate: { zh: '选项重复。', en: 'An option is listed twice.' },
   reminder_days_duplicate: { zh: '提醒天数重复。', en: 'A reminder day is listed twice.' },
   notification_not_found: { zh: '通知不存在。', en: 'No such notification.' },
+  template_variable_duplicate: { zh: '变量名重复。', en: 'This variable name is used twice.' },
+  template_variable_undeclared_named: { zh: '正文使用了未声明的变量：{names}。', en: 'The text uses undeclared variables: {names}.' },
 });

@@ -38,6 +38,10 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
     reply.status(201).send(await svc.createTemplate(authOf(req), req.body, req.meta));
   });
 
+  app.put('/api/v1/contract-templates/:id', { ...pre, schema: { tags, summary: 'Change a template (templates.manage)', params: idParam, body: createTemplate } }, async (req) =>
+    svc.updateTemplate(authOf(req), req.params.id, req.body, req.meta),
+  );
+
   app.get('/api/v1/contracts', { ...pre, schema: { tags, summary: 'List and search contracts (Chinese full text on title, parties, number and body)', querystring: listQuery } }, async (req) =>
     svc.list(authOf(req), req.query),
   );

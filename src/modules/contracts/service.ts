@@ -20,7 +20,7 @@ import { signingNotice, type SigningEvent } from './notices.js';
 import { diffBodies, extractText, gramTokens, grams, hasSearchChars, normalizeBody, queryGrams, renderTemplate, type TemplateVariable } from './text.js';
 import { checkPdfSignature, loadSealCert, renderContractPdf, sealPdf, watermarkPdf } from './seal.js';
 import type { CreateContract, ListQuery, UpdateContract, WorkflowStep } from './schema.js';
-import { auditChanges, checkCustomFields, metaChanges, metaOf, type ContractMeta, type CustomValues, type FieldDefinition } from './fields.js';
+import { auditChanges, checkCustomFields, checkTemplate, metaChanges, metaOf, type ContractMeta, type CustomValues, type FieldDefinition } from './fields.js';
 
 export const ATTACHMENT_TYPES = [
   'application/pdf',
@@ -553,10 +553,25 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     async createTemplate(auth: Auth, input: { name: string; type: string; variables: TemplateVariable[]; body: string }, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
       return run(auth, 'templates.manage', null, meta, async (tx) => {
+          checkTemplate(input);
           const id = crypto.randomUUID();
           await repo.insertTemplate(tx, { tenantId, id, ...input, userId: auth.user.id });
           await rec(tx, auth, tenantId, 'contract_template.create', null, meta, { templateId: id, name: input.name });
           return { id, ...input };
+      });
+    },
+
+    /** Changes a template (templates.manage); contracts drafted from it keep their text (versions). */
+    async updateTemplate(auth: Auth, id: string, input: { name: string; type: string; variables: TemplateVariable[]; body: string }, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return run(auth, 'templates.manage', null, meta, async (tx) => {
+        checkTemplate(input);
+        const n = await tx.execute(`UPDATE contract_templates SET name = $2, type = $3, variables = $4, body = $5, updated_at = now() WHERE id = $1`, [
+          id, input.name, input.type, JSON.stringify(input.variables), input.body,
+        ]);
+        if (!n) throw new AppError(404, 'template_not_found');
+        await rec(tx, auth, tenantId, 'contract_template.update', null, meta, { templateId: id, name: input.name, variables: input.variables.map((v) => `${v.name}:${v.type}`) });
+        return { id, ...input };
       });
     },
 

@@ -159,7 +159,9 @@ function TemplatesTab() {
   const [type, setType] = useState('');
   const [body, setBody] = useState('');
   const [variables, setVariables] = useState<Variable[]>([]);
+  const [editing, setEditing] = useState<string | null>(null);
   const s = useSaver();
+  const reset = () => { setEditing(null); setName(''); setType(''); setBody(''); setVariables([]); };
   const load = () => uxApi.templates().then(setTemplates, s.setError);
   useEffect(() => {
     void load();
@@ -173,8 +175,17 @@ function TemplatesTab() {
           { title: t('contractsUx.settings.templates.name'), dataIndex: 'name' },
           { title: t('contractsUx.settings.templates.type'), dataIndex: 'type' },
           { title: t('contractsUx.settings.templates.variables'), render: (_, r) => r.variables.map((v) => <Tag key={v.name}>{v.label ?? v.name} · {t(`contractsUx.settings.templates.types.${v.type}`)}</Tag>) },
+          {
+            title: '',
+            render: (_, r) => (
+              <Button size="small" data-testid={`edit-template-${r.name}`} onClick={() => { setEditing(r.id); setName(r.name); setType(r.type); setBody(r.body); setVariables(r.variables.map((v) => ({ ...v }))); }}>
+                {t('contractsUx.settings.templates.edit')}
+              </Button>
+            ),
+          },
         ]} />
-      <Card size="small" title={t('contractsUx.settings.templates.create')}>
+      <Card size="small" title={editing ? t('contractsUx.settings.templates.editing', { name }) : t('contractsUx.settings.templates.create')}
+        extra={editing ? <Button size="small" onClick={reset}>{t('contractsUx.meta.cancel')}</Button> : null}>
         <Space orientation="vertical" style={{ width: '100%' }}>
           <Space wrap>
             <Input data-testid="template-name" placeholder={t('contractsUx.settings.templates.name')} value={name} style={{ width: 260 }} onChange={(e) => setName(e.target.value)} />
@@ -193,8 +204,8 @@ function TemplatesTab() {
           <Button data-testid="add-variable" onClick={() => setVariables((all) => [...all, { name: '', type: 'text' }])}>{t('contractsUx.settings.templates.addVar')}</Button>
           <Input.TextArea data-testid="template-body" rows={10} placeholder={t('contractsUx.settings.templates.body')} value={body} onChange={(e) => setBody(e.target.value)} />
           <Button type="primary" data-testid="create-template" loading={s.busy}
-            onClick={() => s.save(async () => { await uxApi.createTemplate({ name, type, variables, body }); setName(''); setType(''); setBody(''); setVariables([]); await load(); })}>
-            {t('contractsUx.settings.templates.create')}
+            onClick={() => s.save(async () => { await (editing ? uxApi.updateTemplate(editing, { name, type, variables, body }) : uxApi.createTemplate({ name, type, variables, body })); reset(); await load(); })}>
+            {editing ? t('contractsUx.settings.save') : t('contractsUx.settings.templates.create')}
           </Button>
         </Space>
       </Card>

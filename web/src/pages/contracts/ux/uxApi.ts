@@ -68,6 +68,7 @@ export const uxApi = {
   saveWorkflow: (body: { name: string; steps: WorkflowStep[] }) => api.put<unknown>('/contract-workflow', body),
   templates: () => api.get<Template[]>('/contract-templates'),
   createTemplate: (body: { name: string; type: string; variables: Template['variables']; body: string }) => api.post<Template>('/contract-templates', body),
+  updateTemplate: (id: string, body: { name: string; type: string; variables: Template['variables']; body: string }) => api.put<Template>(`/contract-templates/${id}`, body),
   settings: () => api.get<ContractSettings>('/contract-settings'),
   saveSettings: (body: Partial<ContractSettings>) => api.patch<ContractSettings>('/contract-settings', body),
 };
