@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, createTestEnv, type TestEnv } from './helpers.js';
+import { ADMIN, createTestEnv, outbox, type TestEnv } from './helpers.js';
 import { asSystem, contractInput, inDays, makeTenant, ok, signedContract, type TestTenant, type UserClient } from './contracts-helpers.js';
 
 /** Custom fields, metadata versions, followers, reminder settings, notifications and the people picker. */
@@ -143,9 +143,19 @@ describe('contracts: custom fields, metadata versions, followers, notifications'
     expect(f.following).toBe(true);
     expect(f.followers.map((x) => x.name)).toEqual(['钱查看']);
     expect(ok<{ following: boolean }>(await viewer.get(`/api/v1/contracts/${id}`)).following).toBe(true);
+    // A second follower loses clearance for the contract (internal → public) after following it: not told.
+    const demoted = await A.user(['viewer'], '孙降级');
+    ok(await demoted.post(`/api/v1/contracts/${id}/follow`));
+    await env.ctx.db.platform(async (tx) => {
+      await tx.actAsTenant(A.id);
+      await tx.execute(`UPDATE users SET clearance = 'public' WHERE id = $1`, [demoted.id]);
+    });
     await env.services.contracts.runExpiryReminders();
     const rows = await asSystem(env, A.id, (tx) => tx.query<{ threshold_days: number }>(`SELECT threshold_days FROM contract_reminders WHERE contract_id = $1`, [id]));
     expect(rows.map((r) => r.threshold_days)).toEqual([60]);
+    const told = await asSystem(env, A.id, (tx) => tx.query<{ user_id: string }>(`SELECT user_id FROM contract_notifications WHERE contract_id = $1 AND kind = 'expiry_reminder'`, [id]));
+    expect(told.map((r) => r.user_id).sort()).toEqual([manager.id, viewer.id].sort());
+    expect((await outbox(env.dataDir)).some((m) => JSON.stringify(m.to).includes(demoted.email))).toBe(false);
     // Unfollowing stops the reminders for that user; tenant B cannot follow A's contract.
     expect(ok<{ following: boolean }>(await viewer.request('DELETE', `/api/v1/contracts/${id}/follow`)).following).toBe(false);
     expect((await managerB.post(`/api/v1/contracts/${id}/follow`)).statusCode).toBe(404);

@@ -236,6 +236,27 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     }
   }
 
+  /**
+   * Whether a user may still see a contract now (contracts.view, and their clearance/scope through the same
+   * RLS policy a request of theirs would meet). Used by the system-scoped reminder job before it writes to a
+   * follower; the job's system scope is restored afterwards.
+   */
+  async function userMaySee(tx: Tx, tenantId: string, userId: string, contractId: string, viewers: Set<string>): Promise<boolean> {
+    if (!viewers.has(userId)) return false;
+    let visible = false;
+    try {
+      await access.applyDataScope(tx, { user: { id: userId, kind: 'tenant' }, tenant: { id: tenantId } } as Auth);
+      visible = !!(await tx.maybeOne(`SELECT 1 FROM contracts WHERE id = $1`, [contractId]));
+    } catch {
+      visible = false;
+    } finally {
+      await tx.query(
+        `SELECT set_config('app.user_id', '', true), set_config('app.clearance', 'restricted', true), set_config('app.scope', 'tenant', true), set_config('app.department_ids', '', true)`,
+      );
+    }
+    return visible;
+  }
+
   async function followState(tx: Tx, contractId: string, userId: string) {
     const followers = await repo.followers(tx, contractId);
     return { following: followers.some((f) => f.user_id === userId), followers: followers.map((f) => ({ userId: f.user_id, name: f.name })) };
@@ -1499,6 +1520,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
             [today, horizon],
           );
           let n = 0;
+          let viewers: Set<string> | undefined;
           for (const c of due) {
             const kind = c.auto_renew ? 'renewal' : 'expiry';
             const thresholds = thresholdsAll.filter((th) => Number(c.days_left) <= th);
@@ -1514,7 +1536,12 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
             const owner = await repo.user(tx, c.owner_id);
             const followers = await repo.followers(tx, c.id);
             const recipients: UserRow[] = owner ? [owner] : [];
-            for (const f of followers) if (!recipients.some((r) => r.id === f.user_id)) recipients.push({ id: f.user_id, name: f.name, email: f.email, roles: [] });
+            // A follower who can no longer see the contract (role, clearance or scope changed) is not told about it.
+            viewers ??= new Set(await access.usersWithPermission(tx, t.id, 'contracts.view'));
+            for (const f of followers) {
+              if (recipients.some((r) => r.id === f.user_id)) continue;
+              if (await userMaySee(tx, t.id, f.user_id, c.id, viewers)) recipients.push({ id: f.user_id, name: f.name, email: f.email, roles: [] });
+            }
             const mail =
               kind === 'renewal'
                 ? {
