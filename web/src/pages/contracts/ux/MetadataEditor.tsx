@@ -130,10 +130,31 @@ export function MetadataEditor({ c, defs, onSaved }: { c: ContractDetail & { dep
   const [error, setError] = useState<unknown>(null);
   const [departments, setDepartments] = useState<Array<{ id: string; name: string }>>([]);
   const [form] = Form.useForm<MetaForm>();
+  const [initial, setInitial] = useState<Record<string, unknown>>({});
+  const toPayload = (v: MetaForm): Record<string, unknown> => ({
+    title: v.title,
+    type: v.type,
+    amountFen: v.amountYuan === null || v.amountYuan === undefined ? null : Math.round(v.amountYuan * 100),
+    currency: v.currency,
+    signingDate: iso(v.signingDate),
+    startDate: iso(v.startDate),
+    endDate: iso(v.endDate),
+    autoRenew: !!v.autoRenew,
+    sensitivity: v.sensitivity,
+    departmentId: v.departmentId ?? null,
+    tags: v.tags ?? [],
+    counterparties: (v.counterparties ?? []).map((p) => ({
+      name: p.name,
+      uscc: p.uscc,
+      ...(p.role ? { role: p.role } : {}),
+      contact: Object.fromEntries(Object.entries({ name: p.contactName, phone: p.contactPhone, email: p.contactEmail }).filter(([, x]) => x)),
+    })),
+    customFields: customFieldsToApi(defs, v.customFields),
+  });
   const start = () => {
     setError(null);
     uxApi.departments().then(setDepartments, () => setDepartments([]));
-    form.setFieldsValue({
+    const values: MetaForm = {
       title: c.title,
       type: c.type,
       amountYuan: c.amountFen === null ? null : c.amountFen / 100,
@@ -148,35 +169,24 @@ export function MetadataEditor({ c, defs, onSaved }: { c: ContractDetail & { dep
       counterparties: c.counterparties.map((p: Counterparty) => ({ name: p.name, uscc: p.uscc, role: p.role, contactName: p.contact?.name, contactPhone: p.contact?.phone, contactEmail: p.contact?.email })),
       customFields: customFieldsFromApi(defs, c.customFields),
       note: undefined,
-    });
+    };
+    form.setFieldsValue(values);
+    setInitial(toPayload(values));
     setOpen(true);
   };
+  /** Only the fields that changed are sent (nothing at all when nothing changed: no version, no re-approval). */
   const save = async () => {
     const v = await form.validateFields();
+    const next = toPayload(v);
+    const changed = Object.fromEntries(Object.entries(next).filter(([k, x]) => JSON.stringify(x) !== JSON.stringify(initial[k])));
+    if (!Object.keys(changed).length) {
+      setOpen(false);
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
-      await api.patch(`/contracts/${c.id}`, {
-        title: v.title,
-        type: v.type,
-        amountFen: v.amountYuan === null || v.amountYuan === undefined ? null : Math.round(v.amountYuan * 100),
-        currency: v.currency,
-        signingDate: iso(v.signingDate),
-        startDate: iso(v.startDate),
-        endDate: iso(v.endDate),
-        autoRenew: v.autoRenew,
-        sensitivity: v.sensitivity,
-        departmentId: v.departmentId ?? null,
-        tags: v.tags,
-        counterparties: v.counterparties.map((p) => ({
-          name: p.name,
-          uscc: p.uscc,
-          ...(p.role ? { role: p.role } : {}),
-          contact: Object.fromEntries(Object.entries({ name: p.contactName, phone: p.contactPhone, email: p.contactEmail }).filter(([, x]) => x)),
-        })),
-        customFields: customFieldsToApi(defs, v.customFields),
-        ...(v.note ? { note: v.note } : {}),
-      });
+      await api.patch(`/contracts/${c.id}`, { ...changed, ...(v.note ? { note: v.note } : {}) });
       setOpen(false);
       onSaved();
     } catch (e) {
