@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import ProblemAlert from '../../../components/ProblemAlert';
 import { uxApi, type Notification } from './uxApi';
+import { usePermissions } from '../usePermissions';
 
 /** One notification as a sentence in the reader's language (kind + contract number and title). */
 export function useNotificationText() {
@@ -17,8 +18,17 @@ export function useNotificationText() {
 
 const POLL_MS = 60_000;
 
-/** The bell in the app header: unread count, the latest notifications, mark read, link to the contract. */
+/**
+ * The bell in the app header: unread count, the latest notifications, mark read, link to the contract.
+ * Shown only to users who may see contracts (a refused poll would be recorded as a denial every minute).
+ */
 export function NotificationBell() {
+  const perms = usePermissions();
+  if (!perms.loaded || !perms.has('contracts.view')) return null;
+  return <Bell />;
+}
+
+function Bell() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const location = useLocation();
