@@ -104,6 +104,10 @@ describe('contracts UI: settings, metadata, notifications', () => {
     // Only what changed is listed: the counterparty went through the form unchanged.
     expect(await changes.locator('tbody tr').count()).toBe(2);
     await shot(m.page, '2-metadata-diff');
+    // Follow it (expiry reminders go to followers too).
+    await m.page.getByTestId('follow-button').click();
+    await expect.poll(async () => ok<{ following: boolean }>(await manager.get(`/api/v1/contracts/${c.id}`)).following).toBe(true);
+    await expect.poll(() => m.page.getByTestId('follow-button').innerText()).toContain('取消关注');
     await m.context.close();
 
     // --- the approver: the bell counts the request; opening it goes to the contract and marks it read
