@@ -112,10 +112,25 @@ async function main() {
     const loadSeconds = (Date.now() - t0) / 1000;
     const tenantId = tenants[2]!; // n = 2: its contracts have g % 5 = 2 (华为 as the party)
     const count = (await owner.query<{ n: string }>(`SELECT count(*) AS n FROM contracts WHERE tenant_id = $1`, [tenantId])).rows[0]!.n;
+    // The measured user is real: entitlements and built-in roles of the tenant (as provisioning seeds
+    // them), an active viewer with clearance `internal` and scope `tenant`. The list then runs the same
+    // path as a request: access.checkTx (roles ∩ entitlements ∩ tenant state), then the data scope and
+    // the RESTRICTIVE contracts_level RLS policy on every row.
+    const userId = crypto.randomUUID();
+    await ctx.db.platform(async (tx) => {
+      await tx.actAsTenant(tenantId);
+      await services.access.seedTenant(tx, tenantId);
+      await tx.execute(
+        `INSERT INTO users (tenant_id, id, email, name, password_hash, roles, status, must_change_password, clearance, scope)
+         VALUES ($1, $2, 'bench@example.com', '基准用户', 'x', ARRAY['viewer'], 'active', false, 'internal', 'tenant')`,
+        [tenantId, userId],
+      );
+      await tx.execute(`INSERT INTO user_roles (tenant_id, user_id, role_id) SELECT $1, $2, id FROM roles WHERE tenant_id = $1 AND key = 'viewer'`, [tenantId, userId]);
+    });
     const auth = {
       sessionId: 'bench',
       csrfToken: 'bench',
-      user: { id: crypto.randomUUID(), email: 'bench@example.com', name: 'bench', kind: 'tenant', roles: ['viewer'], mustChangePassword: false, mfaSetupRequired: false },
+      user: { id: userId, email: 'bench@example.com', name: 'bench', kind: 'tenant', roles: ['viewer'], mustChangePassword: false, mfaSetupRequired: false },
       tenant: { id: tenantId, name: 'bench', uscc: 'x', status: 'active', plan: 'trial', timeZone: 'Asia/Shanghai' },
       reauthAt: null,
       amr: ['pwd'],

@@ -221,7 +221,7 @@ describe('contracts: drafting, numbering, templates, versions, attachments, sear
     expect((await managerB.post(`/api/v1/contracts/${id}/submit`)).statusCode).toBe(404);
   });
 
-  it('reminds the owner of expiring contracts once per threshold, never for renewed or terminated ones', async () => {
+  it('reminds the owner and followers of expiring contracts once per threshold; renewing ones get a renewal reminder, terminated ones nothing', async () => {
     const mk = (title: string, endDate: string, extra: Record<string, unknown> = {}) =>
       signedContract(env, managerA, approverA, signerA, { title, type: 'service', body: `${title}\n违约责任\n`, startDate: inDays(-300), endDate, ...extra });
     const soon = await mk('即将到期的服务合同', inDays(25));
@@ -229,17 +229,28 @@ describe('contracts: drafting, numbering, templates, versions, attachments, sear
     const terminated = await mk('已终止的服务合同', inDays(5));
     ok(await managerA.post(`/api/v1/contracts/${terminated}/terminate`));
     const ended = await mk('已过期的服务合同', inDays(-1));
+    // A viewer follows the expiring contract: the reminder goes to the owner and to them.
+    ok(await viewerA.post(`/api/v1/contracts/${soon}/follow`));
+    ok(await viewerA.post(`/api/v1/contracts/${terminated}/follow`));
     const first = await env.services.contracts.runExpiryReminders();
     expect(ok<{ status: string }>(await managerA.get(`/api/v1/contracts/${ended}`)).status).toBe('expired');
-    expect(first.sent).toBe(1);
+    expect(first.sent).toBe(2);
     const again = await env.services.contracts.runExpiryReminders();
     expect(again.sent).toBe(0);
-    const rows = await asSystem(env, A.id, (tx) => tx.query<{ contract_id: string; threshold_days: number }>(`SELECT contract_id, threshold_days FROM contract_reminders ORDER BY threshold_days`));
-    expect(rows.map((r) => r.contract_id)).toEqual([soon, soon]);
-    expect(rows.map((r) => r.threshold_days)).toEqual([30, 90]);
-    expect(rows.some((r) => r.contract_id === renewed)).toBe(false);
+    const rows = await asSystem(env, A.id, (tx) =>
+      tx.query<{ contract_id: string; threshold_days: number; kind: string }>(`SELECT contract_id, threshold_days, kind FROM contract_reminders ORDER BY kind, threshold_days`),
+    );
+    expect(rows.filter((r) => r.kind === 'expiry').map((r) => [r.contract_id, r.threshold_days])).toEqual([[soon, 30], [soon, 90]]);
+    expect(rows.filter((r) => r.kind === 'renewal').map((r) => [r.contract_id, r.threshold_days])).toEqual([[renewed, 30], [renewed, 90]]);
+    expect(rows.some((r) => r.contract_id === terminated || r.contract_id === ended)).toBe(false);
     const mails = (await outbox(env.dataDir)).filter((m) => /^合同即将到期/.test(m.subject ?? ''));
-    expect(mails.map((m) => m.subject)).toEqual([expect.stringContaining('即将到期的服务合同')]);
+    const toOf = (m: (typeof mails)[number]) => (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((a) => a.value.map((v) => v.address?.toLowerCase()));
+    expect(mails.flatMap(toOf).sort()).toEqual([managerA.email, viewerA.email].map((e) => e.toLowerCase()).sort());
+    expect(mails.every((m) => m.subject?.includes('即将到期的服务合同'))).toBe(true);
+    const renewal = (await outbox(env.dataDir)).filter((m) => /^合同即将自动续期/.test(m.subject ?? ''));
+    expect(renewal.map((m) => m.subject)).toEqual([expect.stringContaining('自动续约的服务合同')]);
+    const notes = ok<Array<{ kind: string; contractId: string; params: { daysLeft: number } }>>(await viewerA.get('/api/v1/contract-notifications'));
+    expect(notes.filter((n) => n.kind === 'expiry_reminder').map((n) => n.contractId)).toEqual([soon]);
     const dash = ok<{ byStatus: Record<string, number>; expiringSoon: Array<{ id: string }> }>(await managerA.get('/api/v1/contract-dashboard'));
     expect(dash.byStatus.signed).toBeGreaterThanOrEqual(2);
     expect(dash.expiringSoon.map((c) => c.id)).toContain(soon);

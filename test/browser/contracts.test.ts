@@ -103,7 +103,10 @@ describe('contracts UI: the whole lifecycle', () => {
     await m.page.getByTestId('add-signer').click();
     await m.page.getByTestId('signer-kind-0').click();
     await m.page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option').filter({ hasText: '内部签署人' }).first().click();
-    await m.page.getByTestId('signer-user-0').fill(signer.id);
+    // The internal signer is chosen by name (the picker searches the tenant's people).
+    await m.page.getByTestId('signer-user-0').click();
+    await m.page.keyboard.type('马签署');
+    await m.page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option').filter({ hasText: '马签署' }).first().click();
     await m.page.getByTestId('add-signer').click();
     await m.page.getByTestId('signer-name-1').fill('赵磊');
     await m.page.getByTestId('signer-email-1').fill(counterpartyEmail);

@@ -29,6 +29,8 @@ import ContractDetail from './pages/contracts/ContractDetail';
 import ContractDashboard from './pages/contracts/ContractDashboard';
 import SignPage from './pages/contracts/SignPage';
 import VerifyPage from './pages/contracts/VerifyPage';
+import NotificationsPage from './pages/contracts/ux/Notifications';
+import ContractSettingsPage from './pages/contracts/ux/ContractSettings';
 import AccessReports from './pages/platform/AccessReports';
 import PlatformHome from './pages/platform/PlatformHome';
 import { rolesOf, type PlatformPage } from './pages/platform/pageRoles';
@@ -130,7 +132,9 @@ export default function App() {
           <Route path="contracts" element={<ContractList />} />
           <Route path="contracts/new" element={<ContractNew />} />
           <Route path="contracts/dashboard" element={<ContractDashboard />} />
+          <Route path="contracts/settings" element={<ContractSettingsPage />} />
           <Route path="contracts/:id" element={<ContractDetail />} />
+          <Route path="notifications" element={<NotificationsPage />} />
           <Route path="access/reports" element={<AccessReportList />} />
           <Route path="access/reports/:id" element={<AccessReportDetail />} />
           <Route path="security" element={<SecurityPage />} />

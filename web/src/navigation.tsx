@@ -23,6 +23,7 @@ export const tenantNav: NavItem[] = [
   { key: 'home', path: '/tenant', labelKey: 'nav.tenantHome', icon: <HomeOutlined /> },
   { key: 'contracts', path: '/tenant/contracts', labelKey: 'contracts.nav', icon: <FileTextOutlined /> },
   { key: 'contract-dashboard', path: '/tenant/contracts/dashboard', labelKey: 'contracts.dashboardNav', icon: <DashboardOutlined /> },
+  { key: 'contract-settings', path: '/tenant/contracts/settings', labelKey: 'contractsUx.settingsNav', icon: <SettingOutlined />, permissions: ['templates.manage'] },
   // access (shown by the permission each page's API needs, so custom roles see their pages; the API enforces it anyway)
   { key: 'access-users', path: '/tenant/access/users', labelKey: 'access.nav.users', icon: <TeamOutlined />, permissions: ['users.manage'] },
   { key: 'access-roles', path: '/tenant/access/roles', labelKey: 'access.nav.roles', icon: <SafetyOutlined />, permissions: ['roles.manage'] },

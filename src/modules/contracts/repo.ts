@@ -81,11 +81,11 @@ export const repo = {
     await tx.execute(`UPDATE contracts SET ${assigns}, updated_at = now() WHERE id = $1`, [id, ...keys.map((k) => set[k])]);
   },
 
-  async insertVersion(tx: Tx, v: { tenantId: string; contractId: string; version: number; bodyEnc: string; sha256: string; source: string; note: string | null; userId: string }) {
+  async insertVersion(tx: Tx, v: { tenantId: string; contractId: string; version: number; bodyEnc: string; sha256: string; source: string; note: string | null; userId: string; metaEnc?: string | null }) {
     await tx.execute(
-      `INSERT INTO contract_versions (tenant_id, contract_id, version, body_enc, body_sha256, source, note, created_by)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-      [v.tenantId, v.contractId, v.version, v.bodyEnc, v.sha256, v.source, v.note, v.userId],
+      `INSERT INTO contract_versions (tenant_id, contract_id, version, body_enc, body_sha256, source, note, created_by, meta_enc)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+      [v.tenantId, v.contractId, v.version, v.bodyEnc, v.sha256, v.source, v.note, v.userId, v.metaEnc ?? null],
     );
   },
 
@@ -107,7 +107,7 @@ export const repo = {
 
   async list(tx: Tx, f: {
     q?: string; tokens?: string[]; status?: string; type?: string; party?: string; minAmountFen?: number; maxAmountFen?: number;
-    from?: string; to?: string; tag?: string; limit: number; offset: number; noTotal?: boolean;
+    from?: string; to?: string; tag?: string; fieldKey?: string; fieldValue?: string; limit: number; offset: number; noTotal?: boolean;
   }) {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -127,6 +127,7 @@ export const repo = {
     if (f.from) where.push(`signing_date >= ${p(f.from)}::date`);
     if (f.to) where.push(`signing_date <= ${p(f.to)}::date`);
     if (f.tag) where.push(`tags @> ARRAY[${p(f.tag)}]::text[]`);
+    if (f.fieldKey && f.fieldValue !== undefined) where.push(`custom_fields ->> ${p(f.fieldKey)} = ${p(f.fieldValue)}`);
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows = await tx.query<ContractRow>(
       `SELECT ${COLS} FROM contracts ${w} ORDER BY updated_at DESC, id LIMIT ${p(f.limit)} OFFSET ${p(f.offset)}`,
@@ -219,6 +220,25 @@ export const repo = {
   async timeZone(tx: Tx, tenantId: string): Promise<string> {
     const r = await tx.maybeOne<{ time_zone: string | null }>(`SELECT time_zone FROM tenants WHERE id = $1`, [tenantId]);
     return r?.time_zone ?? 'Asia/Shanghai';
+  },
+  /** Expiry reminder thresholds (days before the end date, largest first); default 90/30/7. */
+  async expiryDays(tx: Tx): Promise<number[]> {
+    const r = await tx.maybeOne<{ d: number[] }>(`SELECT expiry_reminder_days AS d FROM contract_settings`);
+    return (r?.d ?? [90, 30, 7]).map(Number).sort((a, b) => b - a);
+  },
+  async saveExpiryDays(tx: Tx, tenantId: string, days: number[]) {
+    await tx.execute(
+      `INSERT INTO contract_settings (tenant_id, expiry_reminder_days) VALUES ($1, $2::int[])
+       ON CONFLICT (tenant_id) DO UPDATE SET expiry_reminder_days = $2::int[], updated_at = now()`,
+      [tenantId, days],
+    );
+  },
+  async followers(tx: Tx, contractId: string) {
+    return tx.query<{ user_id: string; name: string; email: string }>(
+      `SELECT f.user_id, u.name, u.email FROM contract_followers f JOIN users u ON u.tenant_id = f.tenant_id AND u.id = f.user_id
+        WHERE f.contract_id = $1 AND u.status = 'active' ORDER BY f.created_at`,
+      [contractId],
+    );
   },
   async notify(tx: Tx, n: { tenantId: string; id: string; userId: string; kind: string; contractId: string | null; params: Record<string, unknown> }) {
     await tx.execute(

@@ -12,6 +12,7 @@ import {
   archiveInput, codeInput, declineInput, passkeyInput, createContract, createTemplate, decisionInput, listQuery, settingsInput, signersInput,
   startSigning, updateContract, workflowInput, attachmentParams,
 } from './schema.js';
+import { fieldDefinitionsInput } from './fields.js';
 
 const idParam = z.object({ id: z.uuid() });
 const tags = ['contracts'];
@@ -48,6 +49,10 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
   app.post('/api/v1/contract-templates', { ...pre, schema: { tags, summary: 'Create a template (templates.manage)', body: createTemplate } }, async (req, reply) => {
     reply.status(201).send(await svc.createTemplate(authOf(req), req.body, req.meta));
   });
+
+  app.put('/api/v1/contract-templates/:id', { ...pre, schema: { tags, summary: 'Change a template (templates.manage)', params: idParam, body: createTemplate } }, async (req) =>
+    svc.updateTemplate(authOf(req), req.params.id, req.body, req.meta),
+  );
 
   app.get('/api/v1/contracts', { ...pre, schema: { tags, summary: 'List and search contracts (Chinese full text on title, parties, number and body)', querystring: listQuery } }, async (req) =>
     svc.list(authOf(req), req.query, req.meta),
@@ -186,6 +191,26 @@ export function contractsRoutes(app: App, svc: ContractsService): void {
   app.get('/api/v1/contract-dashboard', { ...pre, schema: { tags, summary: 'Counts by status, expiring soon, my approvals (contracts.view)' } }, async (req) => svc.dashboard(authOf(req)));
   app.get('/api/v1/contract-analytics', { ...pre, schema: { tags, summary: 'Signed amount by month and by type over 12 months (analytics.view, module analytics)' } }, async (req) => svc.analytics(authOf(req)));
   app.get('/api/v1/contract-notifications', { ...pre, schema: { tags, summary: 'My in-app notifications' } }, async (req) => svc.notifications(authOf(req)));
+  app.get('/api/v1/contract-notifications/unread-count', { ...pre, schema: { tags, summary: 'How many of my notifications are unread' } }, async (req) => svc.unreadNotifications(authOf(req)));
+  app.post('/api/v1/contract-notifications/:id/read', { ...pre, schema: { tags, summary: 'Mark one of my notifications read', params: idParam } }, async (req) =>
+    svc.markNotificationsRead(authOf(req), req.params.id, req.meta),
+  );
+  app.post('/api/v1/contract-notifications/read-all', { ...pre, schema: { tags, summary: 'Mark all my notifications read' } }, async (req) => svc.markNotificationsRead(authOf(req), null, req.meta));
+
+  app.get('/api/v1/contract-fields', { ...pre, schema: { tags, summary: 'Custom field definitions of the tenant' } }, async (req) => svc.fieldDefinitions(authOf(req)));
+  app.put('/api/v1/contract-fields', { ...pre, schema: { tags, summary: 'Replace the custom field definitions (templates.manage)', body: fieldDefinitionsInput } }, async (req) =>
+    svc.setFieldDefinitions(authOf(req), req.body.fields, req.meta),
+  );
+  app.get('/api/v1/contract-people', { ...pre, schema: { tags, summary: 'Active users by name, with whether they may sign or approve (for pickers)', querystring: z.object({ q: z.string().trim().max(50).optional() }) } }, async (req) =>
+    svc.people(authOf(req), req.query.q || undefined),
+  );
+  app.get('/api/v1/contract-departments', { ...pre, schema: { tags, summary: 'Departments by name (for a contract’s department)' } }, async (req) => svc.departments(authOf(req)));
+  app.post('/api/v1/contracts/:id/follow', { ...pre, schema: { tags, summary: 'Follow a contract (expiry and renewal reminders)', params: idParam } }, async (req) =>
+    svc.follow(authOf(req), req.params.id, true, req.meta),
+  );
+  app.delete('/api/v1/contracts/:id/follow', { ...pre, schema: { tags, summary: 'Stop following a contract', params: idParam } }, async (req) =>
+    svc.follow(authOf(req), req.params.id, false, req.meta),
+  );
 
   // ------------------------------------------------------------------ public
   const ptags = ['public: signing and verification'];

@@ -108,6 +108,8 @@ export const listQuery = z.object({
   from: isoDate.optional().describe('signing date from (inclusive)'),
   to: isoDate.optional().describe('signing date to (inclusive)'),
   tag: z.string().max(30).optional(),
+  fieldKey: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/).optional().describe('custom field key (with fieldValue)'),
+  fieldValue: z.string().max(200).optional().describe('custom field value, exact match'),
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -161,5 +163,12 @@ export const settingsInput = z.object({
   approvalOverdueDays: z.number().int().min(1).max(60).optional(),
   numberScheme: z.string().trim().superRefine((v, c) => { const e = schemeError(v); if (e) c.addIssue({ code: 'custom', message: e }); }).optional(),
   archiveNumberScheme: z.string().trim().superRefine((v, c) => { const e = schemeError(v); if (e) c.addIssue({ code: 'custom', message: e }); }).optional(),
+  expiryReminderDays: z
+    .array(z.number().int().min(1).max(365))
+    .min(1)
+    .max(6)
+    .refine((a) => new Set(a).size === a.length, 'reminder_days_duplicate')
+    .transform((a) => [...a].sort((x, y) => y - x))
+    .optional(),
 });
 export const declineInput = z.object({ reason: text(1, 1000) });

@@ -22,6 +22,7 @@ import { signingNotice, type SigningEvent } from './notices.js';
 import { diffBodies, extractText, gramTokens, grams, hasSearchChars, normalizeBody, queryGrams, renderTemplate, type TemplateVariable } from './text.js';
 import { checkPdfSignature, loadSealCert, renderContractPdf, sealPdf, watermarkPdf } from './seal.js';
 import type { CreateContract, ListQuery, UpdateContract, WorkflowStep } from './schema.js';
+import { auditChanges, checkCustomFields, checkTemplate, metaChanges, metaOf, type ContractMeta, type CustomValues, type FieldDefinition } from './fields.js';
 
 export const ATTACHMENT_TYPES = [
   'application/pdf',
@@ -32,7 +33,6 @@ export const ATTACHMENT_TYPES = [
 ] as const;
 const IMPORT_TYPES = ['application/pdf', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'] as const;
 
-const REMINDER_THRESHOLDS = [90, 30, 7] as const;
 const CODE_TTL_MS = 10 * 60 * 1000;
 const CODE_ATTEMPTS = 5;
 
@@ -217,8 +217,10 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     if (levelRank(level) > levelRank(scope.clearance)) throw fieldError('sensitivity', 'level_above_clearance', { level, clearance: scope.clearance });
   }
 
-  async function saveVersion(tx: Tx, auth: Auth, c: { id: string }, version: number, body: string, source: string, note: string | null) {
+  async function saveVersion(tx: Tx, auth: Auth, c: { id: string }, version: number, body: string, source: string, note: string | null, meta?: ContractMeta) {
     const tenantId = tenantOf(auth);
+    // The metadata snapshot is taken after the save (the contract row as it now is), unless given.
+    const snapshot = meta ?? metaOf(await load(tx, c.id));
     await repo.insertVersion(tx, {
       tenantId,
       contractId: c.id,
@@ -228,7 +230,22 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       source,
       note,
       userId: auth.user.id,
+      metaEnc: await keys.encryptText(tx, { tenantId }, JSON.stringify(snapshot)),
     });
+  }
+
+  /** The metadata snapshot of a version (null for versions saved before snapshots existed). */
+  async function metaOfVersion(tx: Tx, tenantId: string, contractId: string, version: number): Promise<ContractMeta | null> {
+    const r = await tx.maybeOne<{ meta_enc: string | null }>(`SELECT meta_enc FROM contract_versions WHERE contract_id = $1 AND version = $2`, [contractId, version]);
+    if (!r?.meta_enc) return null;
+    return JSON.parse(await keys.decryptText(tx, { tenantId }, r.meta_enc)) as ContractMeta;
+  }
+
+  async function fieldDefs(tx: Tx): Promise<FieldDefinition[]> {
+    const rows = await tx.query<{ key: string; label_zh: string; label_en: string; type: FieldDefinition['type']; required: boolean; options: string[] }>(
+      `SELECT key, label_zh, label_en, type, required, options FROM contract_field_definitions ORDER BY position, key`,
+    );
+    return rows.map((r) => ({ key: r.key, labelZh: r.label_zh, labelEn: r.label_en, type: r.type, required: r.required, options: r.options }));
   }
 
   async function bodyOf(tx: Tx, tenantId: string, contractId: string, version: number): Promise<string> {
@@ -237,9 +254,9 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     return keys.decryptText(tx, { tenantId }, v.body_enc);
   }
 
-  async function notifyUsers(tx: Tx, tenantId: string, users: UserRow[], kind: string, c: ContractRow, mail: { subject: string; lines: string[] }) {
+  async function notifyUsers(tx: Tx, tenantId: string, users: UserRow[], kind: string, c: ContractRow, mail: { subject: string; lines: string[] }, params: Record<string, unknown> = {}) {
     for (const u of users) {
-      await repo.notify(tx, { tenantId, id: crypto.randomUUID(), userId: u.id, kind, contractId: c.id, params: { number: c.number, title: c.title } });
+      await repo.notify(tx, { tenantId, id: crypto.randomUUID(), userId: u.id, kind, contractId: c.id, params: { number: c.number, title: c.title, ...params } });
       const link = `${ctx.config.publicUrl}/tenant/contracts/${c.id}`;
       tx.afterCommit(() =>
         ctx.mailer.send({
@@ -251,6 +268,32 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
         }),
       );
     }
+  }
+
+  /**
+   * Whether a user may still see a contract now (contracts.view, and their clearance/scope through the same
+   * RLS policy a request of theirs would meet). Used by the system-scoped reminder job before it writes to a
+   * follower; the job's system scope is restored afterwards.
+   */
+  async function userMaySee(tx: Tx, tenantId: string, userId: string, contractId: string, viewers: Set<string>): Promise<boolean> {
+    if (!viewers.has(userId)) return false;
+    let visible = false;
+    try {
+      await access.applyDataScope(tx, { user: { id: userId, kind: 'tenant' }, tenant: { id: tenantId } } as Auth);
+      visible = !!(await tx.maybeOne(`SELECT 1 FROM contracts WHERE id = $1`, [contractId]));
+    } catch {
+      visible = false;
+    } finally {
+      await tx.query(
+        `SELECT set_config('app.user_id', '', true), set_config('app.clearance', 'restricted', true), set_config('app.scope', 'tenant', true), set_config('app.department_ids', '', true)`,
+      );
+    }
+    return visible;
+  }
+
+  async function followState(tx: Tx, contractId: string, userId: string) {
+    const followers = await repo.followers(tx, contractId);
+    return { following: followers.some((f) => f.user_id === userId), followers: followers.map((f) => ({ userId: f.user_id, name: f.name })) };
   }
 
   // ------------------------------------------------------------------ approval workflow
@@ -671,10 +714,25 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     async createTemplate(auth: Auth, input: { name: string; type: string; variables: TemplateVariable[]; body: string }, meta: RequestMeta) {
       const tenantId = tenantOf(auth);
       return run(auth, 'templates.manage', null, meta, async (tx) => {
+          checkTemplate(input);
           const id = crypto.randomUUID();
           await repo.insertTemplate(tx, { tenantId, id, ...input, userId: auth.user.id });
           await rec(tx, auth, tenantId, 'contract_template.create', null, meta, { templateId: id, name: input.name });
           return { id, ...input };
+      });
+    },
+
+    /** Changes a template (templates.manage); contracts drafted from it keep their text (versions). */
+    async updateTemplate(auth: Auth, id: string, input: { name: string; type: string; variables: TemplateVariable[]; body: string }, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return run(auth, 'templates.manage', null, meta, async (tx) => {
+        checkTemplate(input);
+        const n = await tx.execute(`UPDATE contract_templates SET name = $2, type = $3, variables = $4, body = $5, updated_at = now() WHERE id = $1`, [
+          id, input.name, input.type, JSON.stringify(input.variables), input.body,
+        ]);
+        if (!n) throw new AppError(404, 'template_not_found');
+        await rec(tx, auth, tenantId, 'contract_template.update', null, meta, { templateId: id, name: input.name, variables: input.variables.map((v) => `${v.name}:${v.type}`) });
+        return { id, ...input };
       });
     },
 
@@ -688,6 +746,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
       const tenantId = tenantOf(auth);
       return run(auth, 'contracts.create', null, meta, async (tx, scope) => {
           assertLevel(scope, input.sensitivity);
+          const customFields = checkCustomFields(await fieldDefs(tx), input.customFields as CustomValues);
           let body = input.body ?? '';
           let source = 'edit';
           if (input.templateId) {
@@ -720,7 +779,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
             department_id: input.departmentId ?? null,
             status: 'draft',
             tags: input.tags,
-            custom_fields: input.customFields,
+            custom_fields: customFields,
             template_id: input.templateId ?? null,
             created_by: auth.user.id,
             search_text: searchText({ number, ...input }),
@@ -757,17 +816,28 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
             set.counterparties = JSON.stringify(input.counterparties);
             changed.push('counterparties');
           }
-          if (input.customFields !== undefined && !same(input.customFields, c.custom_fields)) {
-            set.custom_fields = JSON.stringify(input.customFields);
+          // Custom fields given are checked as a whole against the tenant's definitions (422 customFields.<key>).
+          const customFields = input.customFields !== undefined ? checkCustomFields(await fieldDefs(tx), input.customFields as CustomValues) : undefined;
+          if (customFields !== undefined && !same(customFields, c.custom_fields)) {
+            set.custom_fields = JSON.stringify(customFields);
             changed.push('customFields');
           }
+          const before = metaOf(c);
+          const after: ContractMeta = { ...before };
+          for (const k of Object.keys(before) as Array<keyof ContractMeta>) {
+            const v = (input as Record<string, unknown>)[k];
+            if (v !== undefined) (after as Record<string, unknown>)[k] = v;
+          }
+          if (customFields !== undefined) after.customFields = customFields;
+          const changes = metaChanges(before, after);
           const start = (set.start_date as string | null | undefined) ?? c.start_date;
           const end = (set.end_date as string | null | undefined) ?? c.end_date;
           if (start && end && end < start) throw fieldError('endDate', 'date_order');
+          const current = await bodyOf(tx, tenantId, id, c.current_version);
           let body: string | null = null;
           if (input.body !== undefined) {
             const next = input.body.trim() ? normalizeBody(input.body) : '';
-            if (next !== (await bodyOf(tx, tenantId, id, c.current_version))) {
+            if (next !== current) {
               body = next;
               changed.push('body');
             }
@@ -775,14 +845,12 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
           // Nothing changed (e.g. the whole form saved again): no version, no new approval.
           if (!changed.length) return view(c);
           const afterApproval = APPROVED_STATES.includes(c.status);
-          let newVersion: number | null = null;
-          // After approval every change is a new version: approval and signatures bind a version.
-          if (body !== null || afterApproval) {
-            newVersion = c.current_version + 1;
-            await saveVersion(tx, auth, c, newVersion, body ?? (await bodyOf(tx, tenantId, id, c.current_version)), 'edit', input.note ?? (body === null ? changed.join(', ') : null));
-            set.current_version = newVersion;
-            if (body !== null) set.body_grams = gramTokens(keys, tenantId, grams(body));
-          }
+          // Every save that changes something (body or metadata) is a version with a metadata snapshot;
+          // approval and signatures bind a version.
+          const newVersion = c.current_version + 1;
+          await saveVersion(tx, auth, c, newVersion, body ?? current, 'edit', input.note ?? (body === null ? changed.join(', ') : null), after);
+          set.current_version = newVersion;
+          if (body !== null) set.body_grams = gramTokens(keys, tenantId, grams(body));
           set.search_text = searchText({
             number: c.number,
             title: (set.title as string) ?? c.title,
@@ -791,8 +859,10 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
             tags: input.tags ?? c.tags,
           });
           await repo.updateFields(tx, id, set);
-          const values = Object.fromEntries(changed.filter((k) => k !== 'body').map((k) => [k, { from: k === 'amountFen' && c.amount_fen !== null ? Number(c.amount_fen) : (c as unknown as Record<string, unknown>)[map[k] ?? (k === 'customFields' ? 'custom_fields' : k)], to: (input as Record<string, unknown>)[k] }]));
-          await rec(tx, auth, tenantId, 'contract.update', c, meta, { fields: changed, values, newVersion, from: c.status });
+          // Values before and after, without the counterparties' contact persons (company, USCC and role only).
+          const audited = auditChanges(changes);
+          const values = Object.fromEntries(audited.map((x) => [x.field, { from: x.from, to: x.to }]));
+          await rec(tx, auth, tenantId, 'contract.update', c, meta, { fields: changed, values, changes: audited, newVersion, bodyChanged: body !== null, from: c.status });
           if (afterApproval) await backToApproval(tx, auth, c, meta, { newVersion, fields: changed });
           return view(await load(tx, id));
       });
@@ -855,6 +925,7 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
             signerHistory,
             seal: seal ? { originalSha256: seal.original_sha256, sealedSha256: seal.sealed_sha256, sealedAt: seal.sealed_at } : null,
             attachments: await repo.attachments(tx, id),
+            ...(await followState(tx, id, auth.user.id)),
           };
       });
     },
@@ -899,11 +970,15 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
         const b = await bodyOf(tx, tenantId, id, to);
         await rec(tx, auth, tenantId, 'contract.diff', c, meta, { from, to });
         const parts = diffBodies(a, b, mode);
+        const ma = await metaOfVersion(tx, tenantId, id, from);
+        const mb = await metaOfVersion(tx, tenantId, id, to);
         return {
           from,
           to,
           mode,
           parts,
+          /** Metadata changes between the two versions (null when one of them predates metadata snapshots). */
+          metadata: ma && mb ? metaChanges(ma, mb) : null,
           stats: {
             inserted: parts.filter((p) => p.op === 'insert').reduce((n, p) => n + Array.from(p.text).length, 0),
             deleted: parts.filter((p) => p.op === 'delete').reduce((n, p) => n + Array.from(p.text).length, 0),
@@ -1502,26 +1577,122 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
 
     async settings(auth: Auth) {
       const tenantId = tenantOf(auth);
-      return run(auth, 'contracts.view', null, {}, async (tx) => ({ ...(await repo.settings(tx)), ...numberingView(await repo.numbering(tx), dayIn(tz(auth), ctx.now())) }));
+      return run(auth, 'contracts.view', null, {}, async (tx) => ({
+        ...(await repo.settings(tx)),
+        expiryReminderDays: await repo.expiryDays(tx),
+        ...numberingView(await repo.numbering(tx), dayIn(tz(auth), ctx.now())),
+      }));
     },
 
     async saveSettings(
       auth: Auth,
-      input: { watermarkDownloads?: boolean; retentionYears?: number; signingReminderDays?: number; signingReminderMax?: number; approvalOverdueDays?: number; numberScheme?: string; archiveNumberScheme?: string },
+      input: {
+        watermarkDownloads?: boolean; retentionYears?: number; signingReminderDays?: number; signingReminderMax?: number; approvalOverdueDays?: number;
+        numberScheme?: string; archiveNumberScheme?: string; expiryReminderDays?: number[];
+      },
       meta: RequestMeta,
     ) {
       const tenantId = tenantOf(auth);
       return run(auth, 'templates.manage', null, {}, async (tx) => {
-        const { numberScheme, archiveNumberScheme, ...rest } = input;
+        const { numberScheme, archiveNumberScheme, expiryReminderDays, ...rest } = input;
         const s = { ...(await repo.settings(tx)), ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
         await repo.saveSettings(tx, tenantId, s);
+        if (expiryReminderDays) await repo.saveExpiryDays(tx, tenantId, expiryReminderDays);
         const before = await repo.numbering(tx);
         const numbering = { numberScheme: numberScheme ?? before.numberScheme, archiveNumberScheme: archiveNumberScheme ?? before.archiveNumberScheme };
         await repo.saveNumbering(tx, tenantId, numbering);
+        const days = await repo.expiryDays(tx);
         await rec(tx, auth, tenantId, 'contract_settings.update', null, meta, {
-          ...s, ...numbering, ...(numbering.numberScheme !== before.numberScheme || numbering.archiveNumberScheme !== before.archiveNumberScheme ? { previousNumbering: before } : {}),
+          ...s, expiryReminderDays: days, ...numbering,
+          ...(numbering.numberScheme !== before.numberScheme || numbering.archiveNumberScheme !== before.archiveNumberScheme ? { previousNumbering: before } : {}),
         });
-        return { ...s, ...numberingView(numbering, dayIn(tz(auth), ctx.now())) };
+        return { ...s, expiryReminderDays: days, ...numberingView(numbering, dayIn(tz(auth), ctx.now())) };
+      });
+    },
+
+    // ---------------------------------------------------------------- custom field definitions
+    async fieldDefinitions(auth: Auth) {
+      tenantOf(auth);
+      return run(auth, 'contracts.view', null, {}, (tx) => fieldDefs(tx));
+    },
+
+    /** Replaces the tenant's custom field definitions (templates.manage); values already stored stay as they are. */
+    async setFieldDefinitions(auth: Auth, fields: FieldDefinition[], meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return run(auth, 'templates.manage', null, meta, async (tx) => {
+        const before = await fieldDefs(tx);
+        await tx.execute(`DELETE FROM contract_field_definitions`);
+        for (const [i, f] of fields.entries()) {
+          await tx.execute(
+            `INSERT INTO contract_field_definitions (tenant_id, key, label_zh, label_en, type, required, options, position) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+            [tenantId, f.key, f.labelZh, f.labelEn, f.type, f.required, JSON.stringify(f.options), i],
+          );
+        }
+        await rec(tx, auth, tenantId, 'contract_fields.set', null, meta, {
+          keys: fields.map((f) => f.key),
+          removed: before.map((f) => f.key).filter((k) => !fields.some((f) => f.key === k)),
+        });
+        return fieldDefs(tx);
+      });
+    },
+
+    // ---------------------------------------------------------------- followers
+    /** Follow a contract (expiry and renewal reminders go to the owner and the followers). */
+    async follow(auth: Auth, id: string, follow: boolean, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return run(auth, 'contracts.view', id, meta, async (tx) => {
+        const c = await load(tx, id);
+        const n = follow
+          ? await tx.execute(`INSERT INTO contract_followers (tenant_id, contract_id, user_id) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`, [tenantId, id, auth.user.id])
+          : await tx.execute(`DELETE FROM contract_followers WHERE contract_id = $1 AND user_id = $2`, [id, auth.user.id]);
+        if (n) await rec(tx, auth, tenantId, follow ? 'contract.follow' : 'contract.unfollow', c, meta);
+        const followers = await repo.followers(tx, id);
+        return { following: followers.some((f) => f.user_id === auth.user.id), followers: followers.map((f) => ({ userId: f.user_id, name: f.name })) };
+      });
+    },
+
+    /** Departments by name (for the owner department of a contract); contracts.view. */
+    async departments(auth: Auth) {
+      tenantOf(auth);
+      return run(auth, 'contracts.view', null, {}, (tx) => tx.query<{ id: string; name: string }>(`SELECT id, name FROM departments ORDER BY name`));
+    },
+
+    // ---------------------------------------------------------------- people (signer and approver pickers)
+    /** Active users of the tenant by name (no e-mail), with whether they may sign and approve; for pickers. */
+    async people(auth: Auth, q: string | undefined) {
+      const tenantId = tenantOf(auth);
+      return run(auth, 'contracts.view', null, {}, async (tx) => {
+        const signers = new Set(await access.usersWithPermission(tx, tenantId, 'contracts.sign'));
+        const approvers = new Set(await access.usersWithPermission(tx, tenantId, 'contracts.approve'));
+        const like = q ? `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
+        const rows = await tx.query<{ id: string; name: string; department: string | null }>(
+          `SELECT u.id, u.name, d.name AS department FROM users u LEFT JOIN departments d ON d.tenant_id = u.tenant_id AND d.id = u.department_id
+            WHERE u.status = 'active' AND ($1::text IS NULL OR u.name ILIKE $1) ORDER BY u.name LIMIT 200`,
+          [like],
+        );
+        return rows.map((r) => ({ id: r.id, name: r.name, department: r.department, canSign: signers.has(r.id), canApprove: approvers.has(r.id) }));
+      });
+    },
+
+    async unreadNotifications(auth: Auth) {
+      tenantOf(auth);
+      return run(auth, 'contracts.view', null, {}, async (tx) => ({
+        unread: Number((await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM contract_notifications WHERE user_id = $1 AND read_at IS NULL`, [auth.user.id])).n),
+      }));
+    },
+
+    /** Marks one (id) or all of the user's notifications read; another user's notification is not found. */
+    async markNotificationsRead(auth: Auth, id: string | null, meta: RequestMeta) {
+      const tenantId = tenantOf(auth);
+      return run(auth, 'contracts.view', null, meta, async (tx) => {
+        const n = id
+          ? await tx.execute(`UPDATE contract_notifications SET read_at = now() WHERE id = $1 AND user_id = $2 AND read_at IS NULL`, [id, auth.user.id])
+          : await tx.execute(`UPDATE contract_notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL`, [auth.user.id]);
+        if (id && !n && !(await tx.maybeOne(`SELECT 1 FROM contract_notifications WHERE id = $1 AND user_id = $2`, [id, auth.user.id]))) {
+          throw new AppError(404, 'notification_not_found');
+        }
+        if (n) await rec(tx, auth, tenantId, 'contract_notifications.read', null, meta, { id, count: n });
+        return { marked: n, unread: Number((await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM contract_notifications WHERE user_id = $1 AND read_at IS NULL`, [auth.user.id])).n) };
       });
     },
 
@@ -1614,9 +1785,13 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
     },
 
     /**
-     * Expiry reminders (job): for every active tenant, signed/archived contracts that are not renewed
-     * (auto_renew) end within 90/30/7 days (in the tenant's zone): one reminder per threshold, to the owner.
-     * Signed contracts whose end date has passed (and that do not renew) become `expired`.
+     * Expiry and renewal reminders (job): for every active tenant, signed/archived contracts whose end date
+     * is within the tenant's thresholds (`expiryReminderDays`, default 90/30/7 days, in the tenant's zone).
+     * One reminder per threshold and end date, to the owner and the followers, in-app and by e-mail. A
+     * contract that renews automatically gets a renewal reminder instead (the notice period before it
+     * renews); terminated, expired, withdrawn or draft contracts get none. A changed end date (a renewal)
+     * starts the thresholds again. Signed contracts whose end date has passed (and that do not renew)
+     * become `expired`.
      */
     async runExpiryReminders(): Promise<{ sent: number }> {
       const tenants = await db.platform((tx) => tx.query<{ id: string; time_zone: string }>(`SELECT id, time_zone FROM tenants WHERE status IN ('active', 'restricted')`));
@@ -1625,11 +1800,9 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
         const today = dayIn(t.time_zone, ctx.now());
         sent += await db.tenant(t.id, async (tx) => {
           await access.applySystemScope(tx, t.id, 'job.expiry_reminders');
-          const due = await tx.query<ContractRow & { days_left: number }>(
-            `SELECT id, number, title, owner_id, status, end_date::text AS end_date, (end_date - $1::date)::int AS days_left FROM contracts
-              WHERE status IN ('signed', 'archived') AND NOT auto_renew AND end_date IS NOT NULL AND end_date >= $1::date AND end_date <= $1::date + 90`,
-            [today],
-          );
+          const thresholdsAll = await repo.expiryDays(tx);
+          const horizon = Math.max(...thresholdsAll);
+          // Auto-renewing contracts past their end date renew for their own term first (recorded, owner told).
           await renewDue(tx, t.id, today);
           // Signed contracts past their end date (and not renewing) become expired.
           const ended = await tx.query<{ id: string; number: string }>(
@@ -1640,26 +1813,56 @@ export function contractsService(ctx: AppContext, access: ContractsAccess, passk
           for (const e of ended) {
             await audit.record(tx, { tenantId: t.id, actor: { kind: 'system' }, action: 'contract.expired', objectType: 'contract', objectId: e.id, details: { number: e.number, today } });
           }
+          const due = await tx.query<ContractRow & { days_left: number }>(
+            `SELECT id, number, title, owner_id, status, auto_renew, end_date::text AS end_date, (end_date - $1::date)::int AS days_left FROM contracts
+              WHERE status IN ('signed', 'archived') AND end_date IS NOT NULL AND end_date >= $1::date AND end_date <= $1::date + $2::int`,
+            [today, horizon],
+          );
           let n = 0;
+          let viewers: Set<string> | undefined;
           for (const c of due) {
-            const thresholds = REMINDER_THRESHOLDS.filter((th) => Number(c.days_left) <= th);
+            const kind = c.auto_renew ? 'renewal' : 'expiry';
+            const thresholds = thresholdsAll.filter((th) => Number(c.days_left) <= th);
             const fresh: number[] = [];
             for (const th of thresholds) {
               const ins = await tx.execute(
-                `INSERT INTO contract_reminders (tenant_id, contract_id, threshold_days) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`,
-                [t.id, c.id, th],
+                `INSERT INTO contract_reminders (tenant_id, contract_id, kind, end_date, threshold_days) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`,
+                [t.id, c.id, kind, c.end_date, th],
               );
               if (ins) fresh.push(th);
             }
             if (!fresh.length) continue;
             const owner = await repo.user(tx, c.owner_id);
-            if (owner) {
-              await notifyUsers(tx, t.id, [owner], 'expiry_reminder', c, {
-                subject: `合同即将到期 / Contract expiring: ${c.number} ${c.title}`,
-                lines: [`合同“${c.title}”（${c.number}）将于 ${c.end_date} 到期（还剩 ${c.days_left} 天）。`, `The contract "${c.title}" (${c.number}) ends on ${c.end_date} (${c.days_left} days left).`],
-              });
+            const followers = await repo.followers(tx, c.id);
+            const recipients: UserRow[] = owner ? [owner] : [];
+            // A follower who can no longer see the contract (role, clearance or scope changed) is not told about it.
+            viewers ??= new Set(await access.usersWithPermission(tx, t.id, 'contracts.view'));
+            for (const f of followers) {
+              if (recipients.some((r) => r.id === f.user_id)) continue;
+              if (await userMaySee(tx, t.id, f.user_id, c.id, viewers)) recipients.push({ id: f.user_id, name: f.name, email: f.email, roles: [] });
             }
-            await audit.record(tx, { tenantId: t.id, actor: { kind: 'system' }, action: 'contract.expiry_reminder', objectType: 'contract', objectId: c.id, details: { thresholds: fresh, daysLeft: Number(c.days_left) } });
+            const mail =
+              kind === 'renewal'
+                ? {
+                    subject: `合同即将自动续期 / Contract renews soon: ${c.number} ${c.title}`,
+                    lines: [
+                      `合同“${c.title}”（${c.number}）将于 ${c.end_date} 到期后自动续期（还剩 ${c.days_left} 天）。如不再续约，请在此之前通知对方。`,
+                      `The contract "${c.title}" (${c.number}) renews automatically after ${c.end_date} (${c.days_left} days left). If it should not renew, give notice before then.`,
+                    ],
+                  }
+                : {
+                    subject: `合同即将到期 / Contract expiring: ${c.number} ${c.title}`,
+                    lines: [`合同“${c.title}”（${c.number}）将于 ${c.end_date} 到期（还剩 ${c.days_left} 天）。`, `The contract "${c.title}" (${c.number}) ends on ${c.end_date} (${c.days_left} days left).`],
+                  };
+            await notifyUsers(tx, t.id, recipients, kind === 'renewal' ? 'renewal_reminder' : 'expiry_reminder', c, mail, { endDate: c.end_date, daysLeft: Number(c.days_left) });
+            await audit.record(tx, {
+              tenantId: t.id,
+              actor: { kind: 'system' },
+              action: kind === 'renewal' ? 'contract.renewal_reminder' : 'contract.expiry_reminder',
+              objectType: 'contract',
+              objectId: c.id,
+              details: { thresholds: fresh, daysLeft: Number(c.days_left), endDate: c.end_date, recipients: recipients.map((r) => r.id) },
+            });
             n++;
           }
           return n;

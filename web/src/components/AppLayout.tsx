@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useNavigate } from 'react-router-dom';
 import { homePathFor, useAuth } from '../auth';
 import { currentLanguage, setLanguage, type Language } from '../i18n';
+import { NotificationBell } from '../pages/contracts/ux/Notifications';
 
 export function LanguageSwitch() {
   const { t } = useTranslation();
@@ -93,6 +94,7 @@ export default function AppLayout() {
         </Link>
         <Space size="middle" style={{ color: '#fff' }}>
           <LanguageSwitch />
+          {me?.user.kind === 'tenant' && me.tenant && <NotificationBell />}
           {me ? (
             <UserMenu />
           ) : me === null ? (

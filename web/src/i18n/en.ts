@@ -1,5 +1,6 @@
 import { accessEn } from '../pages/access/i18n';
 import { contractsEn } from '../pages/contracts/i18n';
+import { contractsUxEn } from '../pages/contracts/ux/i18n';
 /* English UI strings. Keep keys in sync with zh-CN.ts. */
 import { securityEn } from '../pages/security/i18n';
 const en = {
@@ -387,6 +388,7 @@ const en = {
   },
   access: accessEn,
   contracts: contractsEn,
+  contractsUx: contractsUxEn,
   security: securityEn,
 };
 

@@ -1,5 +1,6 @@
 import { accessZh } from '../pages/access/i18n';
 import { contractsZh } from '../pages/contracts/i18n';
+import { contractsUxZh } from '../pages/contracts/ux/i18n';
 /* Simplified Chinese (default) UI strings. Keep keys in sync with en.ts. */
 import { securityZh } from '../pages/security/i18n';
 const zhCN = {
@@ -379,6 +380,7 @@ const zhCN = {
   },
   access: accessZh,
   contracts: contractsZh,
+  contractsUx: contractsUxZh,
   security: securityZh,
 };
 

@@ -9,6 +9,8 @@ import PasskeySign from './PasskeySign';
 import { contractsApi, STATUS_COLORS, yuan, type ContractDetail as Detail, type DiffPart } from './contractsApi';
 import { DeclineButton, SignerHistory, signingFlowApi, type SignerHistoryRow } from './SigningFlow';
 import { ARCHIVABLE, ChangeWarning, confirmChange, DRAFTING, EDITABLE, LifecycleNotice, lifecycleApi } from './Lifecycle';
+import { CustomFieldsView, FollowButton, MetaChangesTable, MetadataEditor, PeoplePicker, TerminateButton } from './ux/MetadataEditor';
+import { uxApi, type FieldDefinition, type MetaChange } from './ux/uxApi';
 
 interface SignerDraft {
   kind: 'internal' | 'counterparty';
@@ -46,6 +48,8 @@ export default function ContractDetail() {
   const [error, setError] = useState<unknown>(null);
   const [versions, setVersions] = useState<Array<{ version: number; note: string | null; author: string | null; created_at: string }>>([]);
   const [diff, setDiff] = useState<DiffPart[] | null>(null);
+  const [metaDiff, setMetaDiff] = useState<MetaChange[] | null | undefined>(undefined);
+  const [defs, setDefs] = useState<FieldDefinition[]>([]);
   const [audit, setAudit] = useState<Array<{ occurred_at: string; action: string; actor_label: string | null; actor_kind: string; ip: string | null; outcome: string }>>([]);
   const [comment, setComment] = useState('');
   const [editing, setEditing] = useState<string | null>(null);
@@ -60,6 +64,7 @@ export default function ContractDetail() {
       setC(d);
       setSigners(d.signers.map((s) => ({ kind: s.kind, step: s.step, userId: s.userId ?? undefined, name: s.name, email: s.email, partyName: s.partyName ?? undefined })));
       setVersions(await contractsApi.versions(id));
+      setDefs(await uxApi.fields().catch(() => []));
       setAudit(await contractsApi.audit(id));
     } catch (e) {
       setError(e);
@@ -99,6 +104,7 @@ export default function ContractDetail() {
 
   if (!c) return <Card loading={!error}><ProblemAlert error={error} /></Card>;
   const mySigner = c.signers.find((s) => s.userId === me?.user.id && s.status === 'pending');
+  const ux = c as Detail & { departmentId?: string | null; customFields?: Record<string, unknown>; following?: boolean; followers?: Array<{ name: string }> };
 
   return (
     <Space orientation="vertical" style={{ width: '100%' }} size="middle">
@@ -111,7 +117,10 @@ export default function ContractDetail() {
           </Space>
         }
         extra={
-          <Space>
+          <Space wrap>
+            <FollowButton contractId={id} following={!!ux.following} followers={ux.followers ?? []} onChange={() => void load()} />
+            {EDITABLE.includes(c.status) && perms.has('contracts.edit') && <MetadataEditor c={ux} defs={defs} onSaved={() => void load()} />}
+            {c.status === 'signed' && perms.has('contracts.edit') && <TerminateButton onConfirm={() => act(() => uxApi.terminate(id))} />}
             {DRAFTING.includes(c.status) && perms.has('contracts.submit') && (
               <Button type="primary" data-testid="submit-approval" loading={busy} onClick={() => act(() => contractsApi.submit(id))}>
                 {t('contracts.detail.submit')}
@@ -165,6 +174,9 @@ export default function ContractDetail() {
             { key: 'party', label: t('contracts.fields.counterparty'), children: c.counterparties.map((p) => `${p.name}（${p.uscc}）`).join('；') },
             { key: 'start', label: t('contracts.fields.startDate'), children: c.startDate ?? '—' },
             { key: 'end', label: t('contracts.fields.endDate'), children: c.endDate ?? '—' },
+            { key: 'signing', label: t('contracts.fields.signingDate'), children: c.signingDate ?? '—' },
+            { key: 'renew', label: t('contracts.fields.autoRenew'), children: c.autoRenew ? t('contractsUx.meta.yes') : t('contractsUx.meta.no') },
+            { key: 'tags', label: t('contracts.fields.tags'), children: c.tags.join('、') || '—' },
             ...(c.archiveNumber
               ? [
                   ...(c.archivedFrom ? [{ key: 'archFrom', label: t('contracts.fields.status'), children: t('contracts.lifecycle.archivedFrom', { status: t(`contracts.status.${c.archivedFrom}`) }) }] : []),
@@ -174,6 +186,7 @@ export default function ContractDetail() {
               : []),
           ]}
         />
+        <CustomFieldsView defs={defs} values={ux.customFields} />
         {c.seal && (
           <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
             {t('contracts.detail.sealed', { orig: c.seal.originalSha256.slice(0, 16) + '…', sealed: c.seal.sealedSha256.slice(0, 16) + '…' })}
@@ -226,13 +239,14 @@ export default function ContractDetail() {
                         title: '',
                         render: (_, r) =>
                           r.version > 1 ? (
-                            <Button size="small" onClick={() => act(async () => setDiff((await contractsApi.diff(id, r.version - 1, r.version)).parts))}>
+                            <Button size="small" data-testid={`diff-${r.version}`} onClick={() => act(async () => { const d = await uxApi.diff(id, r.version - 1, r.version); setDiff(d.parts); setMetaDiff(d.metadata); })}>
                               {t('contracts.detail.diff')}
                             </Button>
                           ) : null,
                       },
                     ]}
                   />
+                  {metaDiff !== undefined && <MetaChangesTable changes={metaDiff} defs={defs} />}
                   {diff && <DiffView parts={diff} />}
                 </>
               ),
@@ -324,7 +338,7 @@ export default function ContractDetail() {
                       <Select data-testid={`signer-kind-${i}`} value={s.kind} style={{ width: 200 }} options={[{ value: 'internal', label: t('contracts.detail.internal') }, { value: 'counterparty', label: t('contracts.detail.counterparty') }]}
                         onChange={(kind: 'internal' | 'counterparty') => setSigners((all) => all.map((x, j) => (j === i ? { ...x, kind } : x)))} />
                       {s.kind === 'internal' ? (
-                        <Input data-testid={`signer-user-${i}`} placeholder={t('contracts.detail.userId')} style={{ width: 320 }} value={s.userId} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, userId: e.target.value } : x)))} />
+                        <PeoplePicker testId={`signer-user-${i}`} need="sign" value={s.userId} onChange={(userId) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, userId } : x)))} />
                       ) : (
                         <>
                           <Input data-testid={`signer-name-${i}`} placeholder={t('contracts.detail.signerName')} style={{ width: 120 }} value={s.name} onChange={(e) => setSigners((all) => all.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} />

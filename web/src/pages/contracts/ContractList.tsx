@@ -6,6 +6,7 @@ import { usePermissions } from './usePermissions';
 import { Link, useNavigate } from 'react-router-dom';
 import ProblemAlert from '../../components/ProblemAlert';
 import { contractsApi, STATUS_COLORS, yuan, type Contract } from './contractsApi';
+import { CustomFieldFilter } from './ux/MetadataEditor';
 
 const STATUSES = ['draft', 'returned', 'in_approval', 'approved', 'signing', 'signed', 'archived', 'withdrawn', 'terminated', 'expired'];
 
@@ -83,6 +84,7 @@ export default function ContractList() {
         <DatePicker placeholder={t('contracts.list.from')} onChange={(d) => set('from', d ? d.format('YYYY-MM-DD') : undefined)} />
         <DatePicker placeholder={t('contracts.list.to')} onChange={(d) => set('to', d ? d.format('YYYY-MM-DD') : undefined)} />
         <Input allowClear style={{ width: 120 }} placeholder={t('contracts.list.tag')} onChange={(e) => set('tag', e.target.value || undefined)} />
+        <CustomFieldFilter onChange={(fieldKey, fieldValue) => { setPage(1); setFilters((f) => ({ ...f, fieldKey, fieldValue })); }} />
       </Space>
       <ProblemAlert error={error} />
       <Table<Contract>

@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'react';
-import { Button, Card, DatePicker, Form, Input, InputNumber, Select, Space } from 'antd';
+import { Button, Card, DatePicker, Form, Input, InputNumber, Select, Space, Switch } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router-dom';
 import ProblemAlert from '../../components/ProblemAlert';
 import { contractsApi, type Template } from './contractsApi';
+import { CustomFieldItems, customFieldsToApi } from './ux/MetadataEditor';
+import { uxApi, type FieldDefinition } from './ux/uxApi';
 
 interface FormValues {
   title: string;
@@ -16,6 +18,14 @@ interface FormValues {
   sensitivity: string;
   body?: string;
   values?: Record<string, unknown>;
+  signingDate?: { format: (f: string) => string };
+  autoRenew?: boolean;
+  tags?: string[];
+  departmentId?: string;
+  contactName?: string;
+  contactPhone?: string;
+  contactEmail?: string;
+  customFields?: Record<string, unknown>;
 }
 
 export default function ContractNew() {
@@ -27,9 +37,13 @@ export default function ContractNew() {
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
   const template = templates.find((x) => x.id === templateId);
+  const [defs, setDefs] = useState<FieldDefinition[]>([]);
+  const [departments, setDepartments] = useState<Array<{ id: string; name: string }>>([]);
 
   useEffect(() => {
     contractsApi.templates().then(setTemplates, setError);
+    uxApi.fields().then(setDefs, () => setDefs([]));
+    uxApi.departments().then(setDepartments, () => setDepartments([]));
   }, []);
 
   const save = async (v: FormValues) => {
@@ -46,7 +60,15 @@ export default function ContractNew() {
       const c = await contractsApi.create({
         title: v.title,
         type: v.type,
-        counterparties: v.partyName && v.partyUscc ? [{ name: v.partyName, uscc: v.partyUscc }] : [],
+        counterparties:
+          v.partyName && v.partyUscc
+            ? [{ name: v.partyName, uscc: v.partyUscc, contact: Object.fromEntries(Object.entries({ name: v.contactName, phone: v.contactPhone, email: v.contactEmail }).filter(([, x]) => x)) }]
+            : [],
+        signingDate: v.signingDate?.format('YYYY-MM-DD'),
+        autoRenew: !!v.autoRenew,
+        tags: v.tags ?? [],
+        departmentId: v.departmentId,
+        customFields: customFieldsToApi(defs, v.customFields),
         amountFen: v.amountYuan === undefined || v.amountYuan === null ? undefined : Math.round(v.amountYuan * 100),
         startDate: v.startDate?.format('YYYY-MM-DD'),
         endDate: v.endDate?.format('YYYY-MM-DD'),
@@ -98,6 +120,22 @@ export default function ContractNew() {
           <Form.Item name="endDate" label={t('contracts.fields.endDate')}>
             <DatePicker />
           </Form.Item>
+          <Form.Item name="signingDate" label={t('contracts.fields.signingDate')}>
+            <DatePicker />
+          </Form.Item>
+          <Form.Item name="autoRenew" label={t('contracts.fields.autoRenew')} valuePropName="checked">
+            <Switch data-testid="new-auto-renew" />
+          </Form.Item>
+        </Space>
+        <Space wrap>
+          <Form.Item name="tags" label={t('contracts.fields.tags')}>
+            <Select mode="tags" data-testid="new-tags" style={{ minWidth: 240 }} />
+          </Form.Item>
+          {departments.length > 0 && (
+            <Form.Item name="departmentId" label={t('contractsUx.meta.department')}>
+              <Select allowClear style={{ width: 200 }} placeholder={t('contractsUx.meta.noDepartment')} options={departments.map((d) => ({ value: d.id, label: d.name }))} />
+            </Form.Item>
+          )}
         </Space>
         <Space wrap>
           <Form.Item name="partyName" label={t('contracts.fields.counterparty')}>
@@ -106,7 +144,17 @@ export default function ContractNew() {
           <Form.Item name="partyUscc" label={t('contracts.fields.uscc')}>
             <Input style={{ width: 240 }} />
           </Form.Item>
+          <Form.Item name="contactName" label={t('contractsUx.meta.contactName')}>
+            <Input style={{ width: 120 }} />
+          </Form.Item>
+          <Form.Item name="contactPhone" label={t('contractsUx.meta.contactPhone')}>
+            <Input style={{ width: 150 }} />
+          </Form.Item>
+          <Form.Item name="contactEmail" label={t('contractsUx.meta.contactEmail')}>
+            <Input style={{ width: 220 }} />
+          </Form.Item>
         </Space>
+        <CustomFieldItems defs={defs} />
         {template ? (
           <Card size="small" title={t('contracts.create.values')} style={{ marginBottom: 16 }}>
             {template.variables.map((variable) => (
