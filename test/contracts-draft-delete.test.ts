@@ -65,7 +65,7 @@ describe('contracts: deleting drafts and the analytics of the dashboard', () => 
     expect(busy.statusCode).toBe(409);
     expect(busy.json()).toMatchObject({ code: 'contract_not_draft', detail: expect.stringContaining('withdraw') });
     ok(await approver.post(`/api/v1/contracts/${c.id}/return`, { comment: '请补充付款条件' }));
-    expect(ok<{ status: string }>(await manager.get(`/api/v1/contracts/${c.id}`)).status).toBe('draft');
+    expect(ok<{ status: string }>(await manager.get(`/api/v1/contracts/${c.id}`)).status).toBe('returned');
     ok(await manager.request('DELETE', `/api/v1/contracts/${c.id}`));
     const rows = await asSystem(env, A.id, (tx) =>
       tx.one<{ a: number; d: number }>(

@@ -82,7 +82,7 @@ describe('anomaly detection, alerts and incidents', () => {
       await env.services.access.seedTenant(tx, A.tenantId);
       const u = await tx.one<{ id: string }>(`SELECT id FROM users WHERE tenant_id = $1 AND email = $2`, [A.tenantId, adminAEmail]);
       const r = await tx.one<{ id: string }>(`SELECT id FROM roles WHERE tenant_id = $1 AND key = 'tenant_admin'`, [A.tenantId]);
-      await tx.execute(`INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)`, [A.tenantId, u.id, r.id]);
+      await tx.execute(`INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [A.tenantId, u.id, r.id]);
       return { roleId: r.id };
     });
     const ent = await officer.request('PUT', `/api/v1/platform/tenants/${A.tenantId}/entitlements`, { modules: ['drafting', 'api_access'], seatLimit: 10, tier: 'internal', reason: '开通 API 接入' });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN, Client, createTestEnv, lastMailTo, outbox, type TestEnv } from '../helpers.js';
-import { addUser, login, provisionTenant, type TenantFixture } from '../accessHelpers.js';
+import { addUser, login, provisionTenant, setEntitlements, type TenantFixture } from '../accessHelpers.js';
 import { audit } from '../../src/platform/audit.js';
 import { networkOf } from '../../src/modules/security/anomalies.js';
 import { CheckpointStore, verifyChain, writeCheckpoints } from '../../src/modules/security/checkpoints.js';
@@ -40,6 +40,31 @@ describe('security operations: containment, incidents, alerts, anomaly settings,
   const scan = async () => (await officer.post('/api/v1/platform/security/anomalies/scan')).json() as { alerts: number };
   const incidentOf = async (id: string) => (await officer.get(`/api/v1/platform/security/incidents/${id}`)).json() as Incident;
   const contain = (id: string, body: Record<string, unknown>) => officer.post(`/api/v1/platform/security/incidents/${id}/contain`, body);
+
+  it('containment revokes a leaked API key: its next call is 401, the step is on the timeline', async () => {
+    await setEntitlements(officer, A.tenantId, { modules: ['drafting', 'approval', 'signing', 'archiving', 'api_access'], seatLimit: 10, tier: 'confidential' });
+    const created = await A.admin.post('/api/v1/access/api-keys', { name: '用友 U8 同步', roleId: A.roleIds.viewer });
+    expect(created.statusCode).toBe(201);
+    const { key, token } = created.json() as { key: { id: string; prefix: string }; token: string };
+    const call = () => env.app.inject({ method: 'GET', url: '/api/v1/contracts', remoteAddress: '198.51.100.7', headers: { authorization: `Bearer ${token}` } });
+    expect((await call()).statusCode).toBe(200);
+
+    const inc = (await officer.post('/api/v1/platform/security/incidents', { title: 'API 密钥疑似泄露', severity: 'major', tenantIds: [A.tenantId] })).json() as Incident;
+    // The officer picks the key from the tenant's list (audited), then revokes it.
+    const listed = (await officer.get(`/api/v1/platform/security/tenant-api-keys?tenantId=${A.tenantId}`)).json() as { items: Array<{ id: string; status: string }> };
+    expect(listed.items.find((k) => k.id === key.id)?.status).toBe('active');
+    const r = await contain(inc.id, { action: 'revoke_api_key', tenantId: A.tenantId, keyId: key.id, reason: '密钥出现在公开代码仓库' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ action: 'revoke_api_key', details: { keyId: key.id } });
+    const after = await call();
+    expect(after.statusCode).toBe(401);
+    expect(after.json().code).toBe('api_key_revoked');
+    // Revoking twice is a conflict, a key of another tenant is not found there.
+    expect((await contain(inc.id, { action: 'revoke_api_key', tenantId: A.tenantId, keyId: key.id, reason: '再次' })).statusCode).toBe(409);
+    expect((await contain(inc.id, { action: 'revoke_api_key', tenantId: B.tenantId, keyId: key.id, reason: '错租户' })).statusCode).toBe(404);
+    const full = await incidentOf(inc.id);
+    expect(full.timeline.some((t) => t.kind === 'containment_action' && t.text.startsWith('revoke_api_key 用友 U8 同步'))).toBe(true);
+  });
 
   it('containment really acts: a locked user is signed out at once, sessions end, the tenant becomes read-only; each step is on the timeline', async () => {
     const eve = await addUser(env, A, 'eve', ['viewer']);
@@ -105,7 +130,9 @@ describe('security operations: containment, incidents, alerts, anomaly settings,
     expect(tenantLog.filter((e) => e.actor_kind === 'platform_user').map((e) => e.action)).toEqual(
       expect.arrayContaining(['security.incident.user_lookup', 'user.disable', 'session.revoke_user', 'session.revoke_tenant', 'tenant.status', 'user.enable']),
     );
-    const platformLog = await env.ctx.db.platform((tx) => tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'security.incident.containment'`));
+    const platformLog = await env.ctx.db.platform((tx) =>
+      tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'security.incident.containment' AND object_id = $1`, [inc.id]),
+    );
     expect(platformLog[0]!.n).toBe(6);
   });
 

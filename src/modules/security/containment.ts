@@ -11,12 +11,7 @@ import { securityRepo as repo } from './repo.js';
  * the incident's platform transaction acting for the tenant), is audited on the tenant's chain, and its
  * result goes on the incident timeline. The set is a registry: an action is its input schema plus `run`.
  *
- * Adding `revoke_api_key` (once API keys exist) is one more entry:
- *   revoke_api_key: action(z.object({ keyId: z.uuid() }), async (c, i) => {
- *     const k = await apiKeys.revokeTx(c.tx, c.tenantId, i.keyId, c.actor, c.reason, c.meta);
- *     return { text: `API key ${k.name} (${k.prefix}) revoked`, details: { keyId: i.keyId } };
- *   }),
- * and `apiKeys` in ContainmentDeps.
+ * `revoke_api_key` revokes a tenant API key through the access module (it stops on its next request).
  */
 export interface ContainmentDeps {
   access: AccessService;
@@ -89,6 +84,11 @@ export function containmentActions(deps: ContainmentDeps) {
       const t = await deps.tenants.setStatusTx(c.tx, c.actor, c.tenantId, 'restricted', c.reason, c.meta);
       return { text: `tenant_read_only ${c.tenantName}: status ${t.status}`, details: { status: t.status } };
     }),
+    /** Revokes one API key of the tenant: its next call gets 401 api_key_revoked. */
+    revoke_api_key: action(z.object({ keyId: z.uuid() }), async (c, i) => {
+      const k = await deps.access.revokeApiKeyTx(c.tx, c.tenantId, i.keyId, c.actor, c.reason, c.meta);
+      return { text: `revoke_api_key ${k.name} (${k.prefix}) @ ${c.tenantName}: revoked`, details: { keyId: i.keyId, name: k.name, prefix: k.prefix } };
+    }),
     /** Lifts the read-only state again (status active). */
     tenant_restore: action(z.object({}), async (c) => {
       const t = await deps.tenants.setStatusTx(c.tx, c.actor, c.tenantId, 'active', c.reason, c.meta);
@@ -99,7 +99,7 @@ export function containmentActions(deps: ContainmentDeps) {
 
 export type ContainmentActions = ReturnType<typeof containmentActions>;
 export type ContainmentAction = keyof ContainmentActions;
-export const CONTAINMENT_ACTIONS = ['lock_user', 'unlock_user', 'revoke_sessions', 'tenant_read_only', 'tenant_restore'] as const satisfies readonly ContainmentAction[];
+export const CONTAINMENT_ACTIONS = ['lock_user', 'unlock_user', 'revoke_sessions', 'revoke_api_key', 'tenant_read_only', 'tenant_restore'] as const satisfies readonly ContainmentAction[];
 
 /** The request body: { action, tenantId, reason, ...the action's own fields }, validated per action. */
 export function containmentBody(actions: ContainmentActions) {

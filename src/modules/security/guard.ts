@@ -28,7 +28,7 @@ export type ApiKeyResolver = (token: string, ip: string | null, userAgent: strin
  * training, notifications), personal acts that need a person (approval decisions, signatures) and the
  * management of keys themselves stay with people: 403 api_key_route_not_allowed.
  */
-const API_KEY_ROUTES = /^\/api\/v1\/(contracts|contract-templates|contract-workflow|contract-settings|contract-dashboard|access\/(?!api-keys)|audit-events$|tenant$)/;
+const API_KEY_ROUTES = /^\/api\/v1\/(contracts|contract-(templates|workflow|settings|dashboard|analytics|fields|departments|people)|access\/(?!api-keys)|audit-events$|tenant$)/;
 const API_KEY_PERSONAL = /^\/api\/v1\/contracts\/:id\/(approve|return|reject|sign|decline)(\/|$)/;
 export const apiKeyMayCall = (routeUrl: string) => API_KEY_ROUTES.test(routeUrl) && !API_KEY_PERSONAL.test(routeUrl);
 

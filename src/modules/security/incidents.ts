@@ -346,6 +346,18 @@ export function incidentService(ctx: AppContext, deps: ContainmentDeps) {
       });
     },
 
+    /** API keys of a tenant (name, prefix, role, status, last use), for picking which to revoke during an incident; audited. */
+    async tenantApiKeys(tenantId: string, actor: Actor, meta: RequestMeta) {
+      return db.platform(async (tx) => {
+        const t = await tx.maybeOne(`SELECT 1 FROM tenants WHERE id = $1`, [tenantId]);
+        if (!t) throw notFound('tenant_not_found');
+        await tx.actAsTenant(tenantId);
+        const keys = await deps.access.listApiKeysTx(tx, tenantId);
+        await audit.record(tx, { tenantId, actor, action: 'security.incident.api_key_lookup', objectType: 'tenant', objectId: tenantId, details: { count: keys.length }, meta });
+        return keys;
+      });
+    },
+
     /** The notices a tenant received. */
     async notices(tenantId: string) {
       return db.tenant(tenantId, async (tx) =>

@@ -178,6 +178,11 @@ export function opsRoutes(app: App, ctx: AppContext, deps: ContainmentDeps) {
     async (req) => ({ items: await incidents.tenantUsers(req.query.tenantId, req.query.q, actorOf(authOf(req)), req.meta) }),
   );
   app.get(
+    '/api/v1/platform/security/tenant-api-keys',
+    { preHandler: officer, schema: { tags: ['platform'], summary: 'API keys of a tenant, for picking which to revoke during an incident', querystring: z.object({ tenantId: z.uuid() }) } },
+    async (req) => ({ items: await incidents.tenantApiKeys(req.query.tenantId, actorOf(authOf(req)), req.meta) }),
+  );
+  app.get(
     '/api/v1/platform/security/tenants',
     { preHandler: officer, schema: { tags: ['platform'], summary: 'Tenants (id, name, status), for picking the affected tenants of an incident', querystring: z.object({ q: z.string().trim().max(100).optional() }) } },
     async (req) => ({ items: await incidents.tenants(req.query.q) }),

@@ -28,7 +28,7 @@ interface TenantOption {
 }
 const SEVERITIES = ['general', 'major', 'serious', 'critical'];
 const STATUSES = ['open', 'contained', 'resolved', 'closed'];
-const CONTAIN_ACTIONS = ['lock_user', 'unlock_user', 'revoke_sessions', 'tenant_read_only', 'tenant_restore'] as const;
+const CONTAIN_ACTIONS = ['lock_user', 'unlock_user', 'revoke_sessions', 'revoke_api_key', 'tenant_read_only', 'tenant_restore'] as const;
 const NEEDS_USER = new Set(['lock_user', 'unlock_user']);
 const PLATFORM_CHAIN = '00000000-0000-0000-0000-000000000000';
 
@@ -309,14 +309,24 @@ export function DismissModal({ alert, onClose, onSubmit }: { alert: AlertItem | 
 /** Typed containment actions; each one acts at once and lands on the timeline. */
 function ContainmentCard({ incident, tenants, onRun }: { incident: Incident; tenants: TenantOption[]; onRun: (body: Record<string, unknown>) => Promise<boolean> }) {
   const { t } = useTranslation();
-  const [form] = Form.useForm<{ action: string; tenantId: string; userId?: string; reason: string }>();
+  const [form] = Form.useForm<{ action: string; tenantId: string; userId?: string; keyId?: string; reason: string }>();
   const action = Form.useWatch('action', form);
   const tenantId = Form.useWatch('tenantId', form);
   const [users, setUsers] = useState<Array<{ id: string; name: string; email: string; status: string }>>([]);
+  const [keys, setKeys] = useState<Array<{ id: string; name: string; prefix: string; status: string; roleName: string | null }>>([]);
   const [reload, setReload] = useState(0);
   useEffect(() => {
     form.setFieldValue('userId', undefined);
+    form.setFieldValue('keyId', undefined);
   }, [tenantId, form]);
+  useEffect(() => {
+    setKeys([]);
+    if (!tenantId || action !== 'revoke_api_key') return;
+    void api
+      .get<{ items: typeof keys }>('/platform/security/tenant-api-keys', { query: { tenantId } })
+      .then((r) => setKeys(r.items))
+      .catch(() => setKeys([]));
+  }, [tenantId, action, reload]);
   useEffect(() => {
     setUsers([]);
     if (!tenantId) return;
@@ -337,7 +347,7 @@ function ContainmentCard({ incident, tenants, onRun }: { incident: Incident; ten
         layout="vertical"
         initialValues={{ action: 'lock_user', tenantId: incident.affectedTenants?.[0]?.tenantId }}
         onFinish={async (v) => {
-          if (await onRun({ action: v.action, tenantId: v.tenantId, reason: v.reason, ...(v.userId ? { userId: v.userId } : {}) })) {
+          if (await onRun({ action: v.action, tenantId: v.tenantId, reason: v.reason, ...(v.userId ? { userId: v.userId } : {}), ...(v.action === 'revoke_api_key' && v.keyId ? { keyId: v.keyId } : {}) })) {
             form.setFieldsValue({ reason: '' });
             setReload((n) => n + 1); // statuses change (locked / unlocked)
           }
@@ -358,6 +368,16 @@ function ContainmentCard({ incident, tenants, onRun }: { incident: Incident; ten
               placeholder={needsUser ? undefined : t('security.ops.allUsers')}
               options={users.map((u) => ({ value: u.id, label: `${u.name} <${u.email}>${u.status !== 'active' ? ` (${u.status})` : ''}` }))}
               data-testid="contain-user"
+            />
+          </Form.Item>
+        ) : null}
+        {action === 'revoke_api_key' ? (
+          <Form.Item name="keyId" label={t('security.ops.apiKey')} rules={[{ required: true, message: t('security.ops.apiKey') }]}>
+            <Select
+              showSearch
+              optionFilterProp="label"
+              options={keys.map((k) => ({ value: k.id, disabled: k.status !== 'active', label: `${k.name} · ${k.prefix}${k.roleName ? ` · ${k.roleName}` : ''}${k.status !== 'active' ? ` (${k.status})` : ''}` }))}
+              data-testid="contain-key"
             />
           </Form.Item>
         ) : null}
