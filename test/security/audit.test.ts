@@ -125,7 +125,7 @@ describe('audit log: verification, signed checkpoints, search and export', () =>
       let status = 0;
       try {
         out = execFileSync('npx', ['tsx', 'scripts/audit-verify.ts'], {
-          env: { ...process.env, DATABASE_URL: env.config.databaseUrl, PACTUM_DATA_DIR: env.dataDir, LOG_LEVEL: 'warn' },
+          env: { ...process.env, DATABASE_URL: env.config.databaseUrl, PACTUM_DATA_DIR: env.dataDir, PACTUM_ALLOW_GENERATED_MASTER_KEY: '1', LOG_LEVEL: 'warn' },
           encoding: 'utf8',
         });
       } catch (e) {
