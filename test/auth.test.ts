@@ -50,6 +50,17 @@ describe('sign-in, sessions and the HTTP shell', () => {
     expect(last!.json().detail).toMatch(/Try again in \d+ (seconds|minutes)/);
   });
 
+  it('counts registration drafts against the address budget only when they are valid (422s do not lock out a shared address)', async () => {
+    const from = (payload: object) => env.app.inject({ method: 'POST', url: '/api/v1/registrations', payload, remoteAddress: '198.51.100.23', headers: { 'accept-language': 'en' } });
+    for (let i = 0; i < 70; i++) expect((await from({ uscc: '91440300708461136X' })).statusCode).toBe(422);
+    const ok = await from({ companyName: '深圳市腾讯计算机系统有限公司' });
+    expect(ok.statusCode).toBe(201);
+    let last = ok;
+    for (let i = 0; i < 60 && last.statusCode !== 429; i++) last = await from({ companyName: `测试公司${i}` });
+    expect(last.statusCode).toBe(429);
+    expect(last.headers['retry-after']).toBeDefined();
+  });
+
   it('ends the session at logout: the old cookie no longer works', async () => {
     const c = new Client(env.app);
     await c.login(ADMIN.adminEmail, ADMIN.adminPassword);

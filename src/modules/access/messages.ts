@@ -6,7 +6,10 @@ addMessages({
     en: 'This e-mail already has a Pactum account and cannot accept the invitation. Ask the inviter to use another address.',
   },
   permission_denied: { zh: '您没有“{permission}”权限。', en: 'You do not hold the permission “{permission}”.' },
-  module_not_entitled: { zh: '贵租户未开通“{permission}”所属的功能模块。', en: 'Your organisation is not entitled to the module of “{permission}”.' },
+  module_not_entitled: {
+    zh: '贵租户未开通“{moduleZh}”功能模块。租户管理员可在“权限申请”中申请开通。',
+    en: 'Your organisation has not enabled the “{moduleEn}” module. A tenant admin can request it under Permission requests.',
+  },
   tenant_read_only: { zh: '租户当前为受限状态（只读），不能执行修改操作。', en: 'Your organisation is restricted (read-only); changes are not possible.' },
   tenant_suspended: { zh: '租户已被暂停，仅可查看账单、付款和导出数据。', en: 'Your organisation is suspended; only billing, payment and data export remain available.' },
   tenant_terminated: { zh: '租户已终止服务，无法继续使用。', en: 'Your organisation’s service has been terminated.' },

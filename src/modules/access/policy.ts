@@ -30,8 +30,23 @@ export function trainingGate(f: AccessFacts, perm: string): Decision {
 }
 
 /** Parameters of the 403 for a refusal (the permission, and the course for a training gate). */
+/** Module names for messages (the UI has its own catalogue; these are for problem details). */
+const MODULE_NAMES: Record<string, { zh: string; en: string }> = {
+  drafting: { zh: '合同起草', en: 'Drafting' },
+  approval: { zh: '合同审批', en: 'Approval' },
+  signing: { zh: '合同签署', en: 'Signing' },
+  archiving: { zh: '合同归档', en: 'Archiving' },
+  analytics: { zh: '统计分析', en: 'Analytics' },
+  api_access: { zh: 'API 接入', en: 'API access' },
+};
+
 export function denialParams(d: Decision, perm: string): Record<string, string> {
-  return !d.allowed && d.course ? { permission: perm, course: d.course.title, courseId: d.course.id } : { permission: perm };
+  if (!d.allowed && d.course) return { permission: perm, course: d.course.title, courseId: d.course.id };
+  if (!d.allowed && d.reason === 'module_not_entitled' && isPermission(perm)) {
+    const m = PERMISSIONS[perm].module;
+    return { permission: perm, module: m, moduleZh: MODULE_NAMES[m]?.zh ?? m, moduleEn: MODULE_NAMES[m]?.en ?? m };
+  }
+  return { permission: perm };
 }
 
 /** Effective permission = role grants ∩ tenant entitlements ∩ tenant state ∩ training gates. */

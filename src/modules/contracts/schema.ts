@@ -59,7 +59,12 @@ export const createContract = z
     customFields: contractFields.customFields.default({}),
     body: body.optional(),
     templateId: z.uuid().optional(),
-    values: z.record(z.string(), z.unknown()).optional(),
+    values: z
+      .record(z.string(), z.unknown())
+      .describe(
+        'Template variable values by variable name. text and party: a string; date: YYYY-MM-DD; amount: an integer in fen (分), like amountFen — 50000000 renders as 人民币500,000.00元.',
+      )
+      .optional(),
   })
   .refine((v) => !(v.startDate && v.endDate && v.endDate < v.startDate), { message: 'date_order', path: ['endDate'] });
 export type CreateContract = z.infer<typeof createContract>;

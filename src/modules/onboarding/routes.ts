@@ -30,7 +30,9 @@ export function onboardingRoutes(app: App, svc: OnboardingService): void {
         body: registrationInput,
         response: { 201: z.object({ id: z.string(), resumeToken: z.string(), registration: registrationOut }) },
       },
-      config: { rateLimit: limit(30, '1 hour') },
+      // Counted after validation (preHandler): a form refused with 422 does not use up the budget of everyone
+      // behind the same address (offices and mobile carriers share addresses behind NAT).
+      config: { rateLimit: { ...limit(60, '1 hour'), hook: 'preHandler' } },
     },
     async (req, reply) => {
       const r = await svc.create(req.body ?? {}, req.meta, req.locale);

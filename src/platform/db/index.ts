@@ -163,12 +163,66 @@ function makeDatabase(driver: Driver, log?: Logger): Database {
   };
 }
 
+/**
+ * The embedded database belongs to one process: PGlite keeps its state in memory and writes the directory
+ * back on its own schedule, so a second process (a CLI script next to `npm start`) would read a stale copy
+ * and its writes would be lost or corrupt the directory. `<dir>/pactum.lock` holds the owner's pid; a
+ * second opener is refused with a readable message, a lock left by a dead process is taken over.
+ */
+export class DataDirInUse extends Error {
+  constructor(readonly dataDir: string, readonly pid: number) {
+    super(
+      `The embedded database in ${dataDir} is in use by another Pactum process (pid ${pid}). ` +
+        'Stop it first (e.g. stop `npm start`), then run this command again; or use a PostgreSQL server (DATABASE_URL), which many processes can share.',
+    );
+  }
+}
+
+function lockDataDir(dataDir: string): () => void {
+  const file = path.join(dataDir, 'pactum.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        try {
+          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file);
+        } catch {
+          /* already gone */
+        }
+      };
+      process.once('exit', release);
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      let alive = false;
+      if (pid === process.pid) alive = true;
+      else if (Number.isInteger(pid) && pid > 0) {
+        try {
+          process.kill(pid, 0);
+          alive = true;
+        } catch (e) {
+          alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+        }
+      }
+      if (alive) throw new DataDirInUse(dataDir, pid);
+      fs.rmSync(file, { force: true }); // left by a process that is gone
+    }
+  }
+  throw new Error(`could not lock ${file}`);
+}
+
 async function openPglite(dataDir: string | null): Promise<{ driver: Driver; owner: Conn }> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   let pg: InstanceType<typeof PGlite>;
+  let unlock = () => {};
   if (dataDir) {
     fs.mkdirSync(dataDir, { recursive: true });
+    unlock = lockDataDir(dataDir);
     pg = new PGlite(dataDir, { extensions: { pg_trgm } });
   } else {
     pg = new PGlite({ extensions: { pg_trgm } });
@@ -187,7 +241,7 @@ async function openPglite(dataDir: string | null): Promise<{ driver: Driver; own
   const driver: Driver = {
     kind: 'pglite',
     exclusive: (fn) => mutex.run(() => fn(conn)),
-    close: () => mutex.run(() => pg.close()),
+    close: () => mutex.run(() => pg.close()).finally(unlock),
   };
   return { driver, owner: conn };
 }

@@ -1,3 +1,4 @@
+import { showDateTime } from '../../format';
 import { useCallback, useEffect, useState } from 'react';
 import { App, Button, Card, DatePicker, Descriptions, Empty, Input, Popconfirm, Select, Space, Table, Tabs, Tag, Timeline, Typography, message } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -234,7 +235,7 @@ export default function ContractDetail() {
                       { title: 'v', dataIndex: 'version' },
                       { title: '', dataIndex: 'author' },
                       { title: '', dataIndex: 'note' },
-                      { title: '', dataIndex: 'created_at', render: (v: string) => new Date(v).toLocaleString() },
+                      { title: '', dataIndex: 'created_at', render: (v: string) => showDateTime(v) },
                       {
                         title: '',
                         render: (_, r) =>
@@ -307,7 +308,7 @@ export default function ContractDetail() {
                   />
                   {c.approval.decisions.map((d, i) => (
                     <Typography.Text key={i}>
-                      {d.name} · {d.decision} · {d.comment ?? ''} · {new Date(d.at).toLocaleString()}
+                      {d.name} · {d.decision} · {d.comment ?? ''} · {showDateTime(d.at)}
                     </Typography.Text>
                   ))}
                   {c.approval.myTurn && c.status === 'in_approval' && (
@@ -390,7 +391,7 @@ export default function ContractDetail() {
                   size="small"
                   dataSource={audit}
                   columns={[
-                    { title: '', dataIndex: 'occurred_at', render: (v: string) => new Date(v).toLocaleString() },
+                    { title: '', dataIndex: 'occurred_at', render: (v: string) => showDateTime(v) },
                     { title: '', dataIndex: 'action' },
                     { title: '', render: (_, r) => r.actor_label ?? r.actor_kind },
                     { title: 'IP', dataIndex: 'ip' },

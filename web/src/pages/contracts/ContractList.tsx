@@ -1,3 +1,4 @@
+import { showDateTime } from '../../format';
 import { useCallback, useEffect, useState } from 'react';
 import { Button, Card, DatePicker, Input, InputNumber, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import { DownloadOutlined, PlusOutlined } from '@ant-design/icons';
@@ -100,7 +101,7 @@ export default function ContractList() {
           { title: t('contracts.fields.amount'), dataIndex: 'amountFen', align: 'right', render: (v: number | null) => yuan(v) },
           { title: t('contracts.fields.status'), dataIndex: 'status', render: (s: string) => <Tag color={STATUS_COLORS[s]}>{t(`contracts.status.${s}`)}</Tag> },
           { title: t('contracts.fields.endDate'), dataIndex: 'endDate' },
-          { title: t('contracts.fields.updatedAt'), dataIndex: 'updatedAt', render: (v: string) => <Typography.Text type="secondary">{new Date(v).toLocaleString()}</Typography.Text> },
+          { title: t('contracts.fields.updatedAt'), dataIndex: 'updatedAt', render: (v: string) => <Typography.Text type="secondary">{showDateTime(v)}</Typography.Text> },
         ]}
       />
     </Card>

@@ -1,3 +1,4 @@
+import { showDateTime } from '../../format';
 import { useEffect, useState } from 'react';
 import { Button, Card, Form, Input, InputNumber, Modal, Table, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -71,7 +72,7 @@ export function SignerHistory({ rows }: { rows: SignerHistoryRow[] | undefined }
         { title: t('contracts.signingFlow.step'), dataIndex: 'step' },
         { title: t('contracts.detail.signerName'), render: (_, r) => (r.partyName ? `${r.name}（${r.partyName}）` : r.name) },
         { title: t('contracts.fields.status'), render: (_, r) => <Tag color={r.status === 'declined' ? 'error' : r.status === 'signed' ? 'default' : undefined}>{t(`contracts.signingFlow.signer_${r.status}`)}</Tag> },
-        { title: t('contracts.signingFlow.voided'), render: (_, r) => `${new Date(r.voidedAt).toLocaleString()} · ${t(`contracts.signingFlow.void_${r.voidReason}`)}` },
+        { title: t('contracts.signingFlow.voided'), render: (_, r) => `${showDateTime(r.voidedAt)} · ${t(`contracts.signingFlow.void_${r.voidReason}`)}` },
         { title: t('contracts.signingFlow.reason'), dataIndex: 'declineReason' },
       ]}
     />

@@ -1,3 +1,4 @@
+import { showDateTime } from '../../format';
 import { useState } from 'react';
 import { Alert, Card, List, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -37,9 +38,9 @@ export default function VerifyPage() {
             {r.document && (
               <>
                 <Typography.Paragraph style={{ marginTop: 12 }}>
-                  {r.document.number} · {r.document.title} · {new Date(r.document.sealedAt).toLocaleString()}
+                  {r.document.number} · {r.document.title} · {showDateTime(r.document.sealedAt)}
                 </Typography.Paragraph>
-                <List header={t('contracts.verify.signers')} dataSource={r.document.signers} renderItem={(s) => <List.Item>{s.party} · {s.name} · {new Date(s.signedAt).toLocaleString()} · {t(`contracts.passkey.method.${s.method}`, { defaultValue: s.method })}</List.Item>} />
+                <List header={t('contracts.verify.signers')} dataSource={r.document.signers} renderItem={(s) => <List.Item>{s.party} · {s.name} · {showDateTime(s.signedAt)} · {t(`contracts.passkey.method.${s.method}`, { defaultValue: s.method })}</List.Item>} />
               </>
             )}
             <Typography.Text type="secondary" copyable>SHA-256 {r.sha256}</Typography.Text>

@@ -1,3 +1,4 @@
+import { showDateTime } from '../../../format';
 import { useCallback, useEffect, useState } from 'react';
 import { Badge, Button, Card, Dropdown, Empty, List, Space, Typography } from 'antd';
 import { BellOutlined } from '@ant-design/icons';
@@ -74,7 +75,7 @@ function Bell() {
             <List.Item data-testid="notification-item" style={{ cursor: 'pointer' }} onClick={() => void go(n)}>
               <Space orientation="vertical" size={0}>
                 <Typography.Text strong={!n.readAt}>{text(n)}</Typography.Text>
-                <Typography.Text type="secondary" style={{ fontSize: 12 }}>{new Date(n.createdAt).toLocaleString()}</Typography.Text>
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>{showDateTime(n.createdAt)}</Typography.Text>
               </Space>
             </List.Item>
           )}
@@ -119,7 +120,7 @@ export default function NotificationsPage() {
           >
             <List.Item.Meta
               title={n.contractId ? <Link to={`/tenant/contracts/${n.contractId}`} onClick={() => { if (!n.readAt) void uxApi.markRead(n.id); }} style={{ fontWeight: n.readAt ? 'normal' : 600 }}>{text(n)}</Link> : text(n)}
-              description={new Date(n.createdAt).toLocaleString()}
+              description={showDateTime(n.createdAt)}
             />
           </List.Item>
         )}
